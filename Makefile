@@ -1,0 +1,45 @@
+# The few commands a newcomer needs. Everything installs into .venv; nothing outside the repo.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+## make run: migrate the SQLite database, load the demo, serve on http://127.0.0.1:8000
+run: $(VENV)/.run-installed
+	$(BIN)/grantflow db upgrade
+	$(BIN)/grantflow demo load
+	$(BIN)/grantflow serve
+
+## make test: lint, then the whole test suite
+test: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## make bench: the performance bars, as ratios against baselines measured in the same run
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/transition.py
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .hypothesis

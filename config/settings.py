@@ -1,0 +1,42 @@
+"""grantflow's settings, read once from the environment (GRANTFLOW_*) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_DIR = Path(__file__).parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRANTFLOW_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = Field(default="", description="empty: a SQLite file in data_dir")
+    programmes_dir: Path = CONFIG_DIR / "programmes"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Tokens printed by `demo load` are well known; they must never open a production service.
+    allow_demo_data: bool = True
+
+    @model_validator(mode="after")
+    def _defaults_and_safety(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'grantflow.db'}"
+        if self.environment == "production" and self.allow_demo_data:
+            raise ValueError("GRANTFLOW_ALLOW_DEMO_DATA must be false in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The outside world: storage, the audit log, the HTTP API, the pages and the command line."""

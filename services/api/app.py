@@ -1,0 +1,46 @@
+"""The FastAPI application: wires settings, database, catalogue and clock to the routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from config.settings import Settings, get_settings
+from services.api import problems
+from services.api.routes import router
+from services.cases import CaseService
+from services.storage.db import Database
+from workflow.catalogue import load_catalogue
+from workflow.clock import Clock, SystemClock
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app for `settings`; the database must be migrated (`grantflow db upgrade`) first."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+    catalogue = load_catalogue(settings.programmes_dir)
+    db = Database(settings.database_url)
+    cases = CaseService(db, catalogue, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cases.register_programmes()
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="grantflow",
+        summary="Case management for public grants, with an audit trail an auditor can verify.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.catalogue = catalogue
+    app.state.db = db
+    app.state.cases = cases
+    problems.install(app)
+    app.include_router(router)
+    return app

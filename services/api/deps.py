@@ -1,0 +1,56 @@
+"""Typed dependencies, so routes stay short: the services and the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.access import authenticate
+from services.cases import CaseService
+from services.errors import Forbidden
+from services.storage.db import Database
+from workflow.actors import Actor, Role
+from workflow.catalogue import Catalogue
+from workflow.clock import Clock
+
+bearer = HTTPBearer(
+    auto_error=False, description="A grantflow API token (`grantflow tokens create`)."
+)
+
+
+def get_cases(request: Request) -> CaseService:
+    return request.app.state.cases
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue
+
+
+def get_clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
+def get_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    return authenticate(request.app.state.db, credentials.credentials if credentials else None)
+
+
+def get_auditor(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    if actor.role not in (Role.auditor, Role.admin, Role.caseworker, Role.approver):
+        raise Forbidden("the audit log is open to auditors and agency staff")
+    return actor
+
+
+CasesDep = Annotated[CaseService, Depends(get_cases)]
+DbDep = Annotated[Database, Depends(get_db)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+ActorDep = Annotated[Actor, Depends(get_actor)]
+AuditorDep = Annotated[Actor, Depends(get_auditor)]

@@ -1,0 +1,116 @@
+"""RFC 9457 problem details: every refusal the API gives, in one shape, with a stable type."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.errors import ServiceError
+from workflow.engine import TransitionRefused
+from workflow.lifecycle import InvalidInputs
+
+log = logging.getLogger("grantflow.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+# Each problem type is documented at /problems/<slug> on the service itself.
+DESCRIPTIONS = {
+    "bad-request": "The request could not be read.",
+    "unauthenticated": "No bearer token, or one that is unknown or revoked.",
+    "forbidden": "Your role or organisation may not do this.",
+    "not-found": "No such resource, or none you may see.",
+    "invalid-request": "The request is well-formed but a field is wrong; `errors` lists each.",
+    "invalid-inputs": "The transition's body does not match the inputs it declares; `errors` lists each.",
+    "version-mismatch": "If-Match names a version the case no longer has; read it again.",
+    "idempotency-key-reused": "The Idempotency-Key was used before for a different request.",
+    "conflict": "The request conflicts with the current state of the resource.",
+    "unknown-transition": "The lifecycle has no transition of that name.",
+    "role-not-allowed": "Your role may not fire this transition.",
+    "transition-not-allowed-in-state": "The case is not in a state this transition leaves from.",
+    "guard-refused": "A rule of the lifecycle or the programme refused the transition; `guard` names it.",
+    "method-not-allowed": "The resource does not accept this method.",
+    "internal-error": "Something failed inside the service; nothing was changed.",
+}
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return problem_response(exc.status, exc.problem, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(TransitionRefused)
+    async def _refused(request: Request, exc: TransitionRefused) -> JSONResponse:
+        extra: dict[str, Any] = {
+            "transition": exc.transition,
+            "state": exc.state,
+            "open_transitions": exc.open_transitions,
+        }
+        if guard := getattr(exc, "guard", None):
+            extra["guard"] = guard
+        return problem_response(exc.status, exc.problem, "Transition refused", exc.detail, **extra)
+
+    @app.exception_handler(InvalidInputs)
+    async def _invalid_inputs(request: Request, exc: InvalidInputs) -> JSONResponse:
+        fields = ", ".join(e["field"] for e in exc.errors)
+        return problem_response(
+            422,
+            "invalid-inputs",
+            "Invalid inputs",
+            f"{exc.transition}: check {fields}",
+            errors=exc.errors,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem_response(422, "invalid-request", "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {
+            404: "not-found",
+            405: "method-not-allowed",
+            401: "unauthenticated",
+            403: "forbidden",
+        }.get(exc.status_code, "bad-request")
+        return problem_response(
+            exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "internal-error", "Internal error", "the request failed; nothing was changed"
+        )

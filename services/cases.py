@@ -1,0 +1,567 @@
+"""Cases: create, read, list, move and rebuild them; each change commits with its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import exists, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from services import audit
+from services.audit import EventKind
+from services.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    NotFound,
+    PreconditionFailed,
+)
+from services.schemas import CasePage, CasePublic, EventPublic, NewCase, Party, TransitionResult
+from services.storage.db import Database
+from services.storage.models import (
+    AuditEvent,
+    Case,
+    CaseParty,
+    Decision,
+    IdempotencyRecord,
+    Organisation,
+    Programme,
+)
+from workflow.actors import Actor, Role
+from workflow.audit_chain import plain
+from workflow.case import (
+    AMOUNT_FIELDS,
+    CaseFacts,
+    DecisionConfirmed,
+    DecisionProposed,
+    DecisionWithdrawn,
+    PendingDecision,
+    Record,
+)
+from workflow.catalogue import Catalogue
+from workflow.clock import Clock
+from workflow.engine import (
+    Firing,
+    GuardRefused,
+    NotAllowedInState,
+    RoleNotAllowed,
+    TransitionRefused,
+)
+
+Result = TypeVar("Result", bound=BaseModel)
+
+# Refusals worth an auditor's attention: someone tried something they may not, or the case was
+# not in a state for it. Malformed bodies and stale versions are the client's bookkeeping.
+AUDITED_REFUSALS = (RoleNotAllowed, NotAllowedInState, GuardRefused)
+
+CREATE_ROLES = {Role.applicant, Role.caseworker, Role.admin}
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    programme: str | None = None
+    state: str | None = None
+    organisation_id: int | None = None
+
+
+class CaseService:
+    def __init__(self, db: Database, catalogue: Catalogue, clock: Clock) -> None:
+        self.db = db
+        self.catalogue = catalogue
+        self.clock = clock
+        self._codes: dict[int, str] = {}
+        self._ids: dict[str, int] = {}
+
+    # -- programmes ------------------------------------------------------------------------
+
+    def register_programmes(self) -> None:
+        """Make sure every programme file has its row, recording each new or changed file."""
+        with self.db.writing() as session:
+            rows = {p.code: p for p in session.exec(select(Programme)).all()}
+            for code, pf in self.catalogue.programmes.items():
+                row = rows.get(code)
+                if row is not None and row.config_sha256 == pf.sha256:
+                    continue
+                now = self.clock.now()
+                if row is None:
+                    row = Programme(
+                        code=code,
+                        title="",
+                        currency="",
+                        time_zone="",
+                        config_sha256="",
+                        loaded_at=now,
+                    )
+                row.title = pf.programme.title()
+                row.currency = pf.programme.currency
+                row.time_zone = pf.programme.time_zone
+                row.config_sha256 = pf.sha256
+                row.loaded_at = now
+                session.add(row)
+                audit.append(
+                    session,
+                    kind=EventKind.fact,
+                    actor=SYSTEM_LOADER,
+                    now=now,
+                    transition="programme_registered",
+                    details={"programme": code, "file": pf.path.name, "sha256": pf.sha256},
+                )
+        self._load_programme_ids()
+
+    def _load_programme_ids(self) -> None:
+        with self.db.reading() as session:
+            rows = session.exec(select(Programme)).all()
+        self._codes = {p.id: p.code for p in rows if p.code in self.catalogue.programmes}  # type: ignore[misc]
+        self._ids = {code: pid for pid, code in self._codes.items()}
+
+    def _programme_code(self, programme_id: int) -> str:
+        if programme_id not in self._codes:
+            self._load_programme_ids()
+        return self._codes[programme_id]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, actor: Actor, case_id: int) -> CasePublic:
+        with self.db.reading() as session:
+            return self._public(session, self._visible_case(session, actor, case_id))
+
+    def as_of(self, actor: Actor, case_id: int, when: dt.datetime | dt.date) -> CasePublic:
+        """The case as it stood at `when`, rebuilt from its audit events alone.
+
+        A date means the end of that day, and a time without an offset is read, in the
+        programme's time zone: "as of 31 December" is what an auditor asks for.
+        """
+        with self.db.reading() as session:
+            case = self._visible_case(session, actor, case_id)
+            programme = self.catalogue.programme(self._programme_code(case.programme_id))
+            at = _resolve_instant(when, programme.zone if programme else dt.UTC)
+            events = session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.case_id == case_id, AuditEvent.at <= at)
+                .where(AuditEvent.kind.in_([EventKind.created, EventKind.transition]))  # type: ignore[attr-defined]
+                .order_by(AuditEvent.seq)  # type: ignore[arg-type]
+            ).all()
+        if not events:
+            raise NotFound(f"case {case_id} did not exist at {at.isoformat()}", case_id=case_id)
+        view: dict[str, Any] = {}
+        for event in events:
+            body = json.loads(event.payload)
+            view.update(body["changes"])
+            view.update(state=body["to_state"], version=body["case_version"], updated_at=body["at"])
+            if event.kind == EventKind.created:
+                view["created_at"] = body["at"]
+        view.update(id=case.id, reference=self._reference(case), as_of=at)
+        return CasePublic.model_validate(view)
+
+    def history(
+        self, actor: Actor, case_id: int, include_refusals: bool = False
+    ) -> list[EventPublic]:
+        with self.db.reading() as session:
+            self._visible_case(session, actor, case_id)
+            query = select(AuditEvent).where(AuditEvent.case_id == case_id)
+            if not include_refusals:
+                query = query.where(AuditEvent.kind != EventKind.refusal)
+            events = session.exec(query.order_by(AuditEvent.seq)).all()  # type: ignore[arg-type]
+        return [event_public(e) for e in events]
+
+    def list(self, actor: Actor, where: CaseFilter, page: int, page_size: int) -> CasePage:
+        page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        page = max(1, page)
+        query = select(Case)
+        if where.programme is not None:
+            query = query.where(Case.programme_id == self._ids.get(where.programme, -1))
+        if where.state is not None:
+            query = query.where(Case.state == where.state)
+        if where.organisation_id is not None:
+            query = query.where(Case.organisation_id == where.organisation_id)
+        if actor.role is Role.applicant:
+            query = query.where(_party_of(actor.organisation_id))
+        with self.db.reading() as session:
+            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            rows = session.exec(
+                query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size)  # type: ignore[union-attr]
+            ).all()
+            parties = _parties_of(session, [c.id for c in rows])  # type: ignore[misc]
+            items = [self._public(session, c, parties.get(c.id, [])) for c in rows]  # type: ignore[arg-type]
+        return CasePage(items=items, page=page, page_size=page_size, total=total)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create(self, actor: Actor, new: NewCase, idempotency_key: str | None = None) -> CasePublic:
+        if actor.role not in CREATE_ROLES:
+            raise Forbidden(f"a {actor.role} may not create cases")
+        programme = self.catalogue.programme(new.programme)
+        if programme is None or new.programme not in self._ids:
+            raise InvalidRequest(f"there is no programme {new.programme!r}", field="programme")
+        lead = new.organisation_id
+        if actor.role is Role.applicant:
+            if lead not in (None, actor.organisation_id):
+                raise Forbidden("an applicant applies for its own organisation only")
+            lead = actor.organisation_id
+        if lead is None:
+            raise InvalidRequest(
+                "organisation_id is required: who is the lead applicant?", field="organisation_id"
+            )
+        partners = list(dict.fromkeys(p for p in new.partner_ids if p != lead))
+
+        def create_in(session: Session) -> CasePublic:
+            known = set(
+                session.exec(
+                    select(Organisation.id).where(Organisation.id.in_([lead, *partners]))
+                ).all()
+            )  # type: ignore[union-attr]
+            missing = sorted({lead, *partners} - known)
+            if missing:
+                raise InvalidRequest(f"no organisation with id {missing}", field="organisation_id")
+            now = self.clock.now()
+            case = Case(
+                programme_id=self._ids[new.programme],
+                organisation_id=lead,
+                title=new.title,
+                state=programme.entry,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            parties = [CaseParty(case_id=case.id, organisation_id=lead, is_lead=True)]  # type: ignore[arg-type]
+            parties += [
+                CaseParty(case_id=case.id, organisation_id=p, is_lead=False) for p in partners
+            ]  # type: ignore[arg-type]
+            session.add_all(parties)
+            snapshot = self._public(session, case, parties).model_dump(
+                mode="json",
+                exclude={
+                    "id",
+                    "reference",
+                    "state",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "as_of",
+                },
+            )
+            event = audit.append(
+                session,
+                kind=EventKind.created,
+                actor=actor,
+                now=now,
+                case_id=case.id,
+                to_state=case.state,
+                case_version=case.version,
+                changes=snapshot,
+            )
+            case.created_at = case.updated_at = event.at
+            return self._public(session, case, parties)
+
+        return self._idempotent(
+            actor,
+            idempotency_key,
+            ("POST", "/cases", new.model_dump(mode="json")),
+            CasePublic,
+            create_in,
+        )
+
+    def fire(
+        self,
+        actor: Actor,
+        case_id: int,
+        name: str,
+        body: Mapping[str, Any] | None,
+        *,
+        if_match: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Fire transition `name` on a case: the one way a case changes state."""
+        fingerprint = ("POST", f"/cases/{case_id}/transitions/{name}", plain(body or {}), if_match)
+
+        def fire_in(session: Session) -> TransitionResult:
+            case = self._visible_case(session, actor, case_id, lock=True)
+            if if_match is not None and if_match != case.version:
+                raise PreconditionFailed(
+                    f"you sent If-Match {if_match}, the case is at version {case.version}",
+                    current_version=case.version,
+                    state=case.state,
+                )
+            if actor.role is Role.applicant and case.organisation_id != actor.organisation_id:
+                raise Forbidden(
+                    "only the lead applicant acts on a joint application", case_id=case_id
+                )
+            now = self.clock.now()
+            firing = self.catalogue.engine.fire(self._facts(session, case), name, actor, body, now)
+            return self._apply(session, case, firing, actor, now)
+
+        try:
+            return self._idempotent(actor, idempotency_key, fingerprint, TransitionResult, fire_in)
+        except AUDITED_REFUSALS as refused:
+            self._record_refusal(actor, case_id, refused)
+            raise
+
+    def _apply(
+        self, session: Session, case: Case, firing: Firing, actor: Actor, now: dt.datetime
+    ) -> TransitionResult:
+        for field, value in firing.changes.items():
+            setattr(case, field, value)
+        case.state = firing.to_state
+        case.version += 1
+        for record in firing.records:
+            _store_record(session, case, record, actor, now)
+        event = audit.append(
+            session,
+            kind=EventKind.transition,
+            actor=actor,
+            now=now,
+            case_id=case.id,
+            transition=firing.transition.name,
+            from_state=firing.from_state,
+            to_state=firing.to_state,
+            case_version=case.version,
+            inputs=firing.inputs,
+            changes=firing.changes,
+            reason=firing.inputs.get("reason"),
+        )
+        case.updated_at = event.at
+        session.add(case)
+        return TransitionResult(
+            case=self._public(session, case),
+            transition=firing.transition.name,
+            from_state=firing.from_state,
+            to_state=firing.to_state,
+            event_seq=event.seq,
+        )
+
+    def _record_refusal(self, actor: Actor, case_id: int, refused: TransitionRefused) -> None:
+        with self.db.writing() as session:
+            audit.append(
+                session,
+                kind=EventKind.refusal,
+                actor=actor,
+                now=self.clock.now(),
+                case_id=case_id,
+                transition=refused.transition,
+                from_state=refused.state,
+                reason=refused.detail,
+                details={"problem": refused.problem, "status": refused.status},
+            )
+
+    def _idempotent(
+        self,
+        actor: Actor,
+        key: str | None,
+        fingerprint: Any,
+        shape: type[Result],
+        work: Callable[[Session], Result],
+    ) -> Result:
+        """Run `work` in one write transaction; with a key, a retry gets the first answer back.
+
+        The record is written in the same transaction as the change, so there is never a change
+        without its record or a record without its change. Two first attempts racing on one key
+        meet at the unique constraint; the loser reads the winner's answer.
+        """
+        if key is None:
+            with self.db.writing() as session:
+                return work(session)
+        if not 1 <= len(key) <= 255:
+            raise InvalidRequest(
+                "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+            )
+        digest = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
+        for _attempt in range(2):
+            try:
+                with self.db.writing() as session:
+                    replay = _replay(session, actor, key, digest, shape)
+                    if replay is not None:
+                        return replay
+                    result = work(session)
+                    session.add(
+                        IdempotencyRecord(
+                            user_id=actor.user_id,  # type: ignore[arg-type]
+                            key=key,
+                            fingerprint=digest,
+                            status_code=200,
+                            response_body=result.model_dump_json(),
+                            created_at=self.clock.now(),
+                        )
+                    )
+                    session.flush()
+                    return result
+            except IntegrityError:
+                # Another request with this key committed first; the next attempt replays its
+                # answer. Any other integrity error is not ours to hide.
+                with self.db.reading() as session:
+                    if _replay_exists(session, actor, key):
+                        continue
+                raise
+        raise IdempotencyKeyReused("the key is in use by a request still in progress", key=key)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _visible_case(
+        self, session: Session, actor: Actor, case_id: int, lock: bool = False
+    ) -> Case:
+        """The case, if this actor may see it; applicants see their organisation's cases only,
+        and anything else is "not found" so they cannot learn which cases exist."""
+        query = select(Case).where(Case.id == case_id)
+        if lock:
+            query = query.with_for_update()
+        case = session.exec(query).first()
+        if case is not None and actor.role is Role.applicant:
+            visible = session.exec(
+                select(_party_of(actor.organisation_id).where(Case.id == case_id))
+            ).one()
+            case = case if visible else None
+        if case is None:
+            raise NotFound(f"there is no case {case_id}", case_id=case_id)
+        return case
+
+    def _facts(self, session: Session, case: Case) -> CaseFacts:
+        pending = _pending_decision(session, case.id)  # type: ignore[arg-type]
+        programme = self.catalogue.programme(self._programme_code(case.programme_id))
+        assert programme is not None
+        return CaseFacts(
+            id=case.id,  # type: ignore[arg-type]
+            programme=programme,
+            state=case.state,
+            version=case.version,
+            organisation_id=case.organisation_id,
+            pending_decision=(
+                PendingDecision(p.amount, p.period_start, p.period_end, p.conditions, p.proposed_by)
+                if (p := pending)
+                else None
+            ),
+            **{f: getattr(case, f) for f in AMOUNT_FIELDS},
+        )
+
+    def _reference(self, case: Case) -> str:
+        programme = self.catalogue.programme(self._programme_code(case.programme_id))
+        return f"{programme.reference_prefix if programme else 'CASE'}-{case.id:05d}"
+
+    def _public(
+        self, session: Session, case: Case, parties: list[CaseParty] | None = None
+    ) -> CasePublic:
+        if parties is None:
+            parties = _parties_of(session, [case.id]).get(case.id, [])  # type: ignore[list-item, arg-type]
+        code = self._programme_code(case.programme_id)
+        programme = self.catalogue.programme(code)
+        return CasePublic(
+            id=case.id,  # type: ignore[arg-type]
+            reference=self._reference(case),
+            programme=code,
+            title=case.title,
+            organisation_id=case.organisation_id,
+            parties=[
+                Party(organisation_id=p.organisation_id, is_lead=p.is_lead)
+                for p in _lead_first(parties)
+            ],
+            state=case.state,
+            version=case.version,
+            currency=programme.currency if programme else "",
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            **{f: getattr(case, f) for f in AMOUNT_FIELDS},
+        )
+
+
+SYSTEM_LOADER = Actor(user_id=None, name="system", role=Role.system)
+
+
+def event_public(event: AuditEvent) -> EventPublic:
+    body = json.loads(event.payload)
+    body.update(hash=event.hash, at=event.at)
+    return EventPublic.model_validate(body)
+
+
+def _resolve_instant(when: dt.datetime | dt.date, zone: dt.tzinfo) -> dt.datetime:
+    if not isinstance(when, dt.datetime):
+        next_day = dt.datetime.combine(when + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        return (next_day - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
+    return when.astimezone(dt.UTC)
+
+
+def _party_of(organisation_id: int | None) -> Any:
+    return exists().where(
+        CaseParty.case_id == Case.id, CaseParty.organisation_id == organisation_id
+    )
+
+
+def _parties_of(session: Session, case_ids: list[int]) -> dict[int, list[CaseParty]]:
+    found: dict[int, list[CaseParty]] = {}
+    if case_ids:
+        for party in session.exec(select(CaseParty).where(CaseParty.case_id.in_(case_ids))).all():  # type: ignore[attr-defined]
+            found.setdefault(party.case_id, []).append(party)
+    return found
+
+
+def _lead_first(parties: list[CaseParty]) -> list[CaseParty]:
+    return sorted(parties, key=lambda p: (not p.is_lead, p.organisation_id))
+
+
+def _pending_decision(session: Session, case_id: int) -> Decision | None:
+    return session.exec(
+        select(Decision).where(Decision.case_id == case_id, Decision.status == "proposed")
+    ).first()
+
+
+def _replay(
+    session: Session, actor: Actor, key: str, digest: str, shape: type[Result]
+) -> Result | None:
+    record = session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key
+        )
+    ).first()
+    if record is None:
+        return None
+    if record.fingerprint != digest:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was first used for a different request; nothing was changed",
+            key=key,
+        )
+    return shape.model_validate_json(record.response_body)
+
+
+def _replay_exists(session: Session, actor: Actor, key: str) -> bool:
+    query = select(IdempotencyRecord.id).where(
+        IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key
+    )
+    return session.exec(query).first() is not None
+
+
+def _store_record(
+    session: Session, case: Case, record: Record, actor: Actor, now: dt.datetime
+) -> None:
+    """Persist what an effect asked for beside the case's own columns."""
+    if isinstance(record, DecisionProposed):
+        session.add(
+            Decision(
+                case_id=case.id,  # type: ignore[arg-type]
+                status="proposed",
+                amount=record.amount,
+                period_start=record.period_start,
+                period_end=record.period_end,
+                conditions=record.conditions,
+                proposed_by=actor.user_id,
+                proposed_at=now,
+            )
+        )
+        return
+    pending = _pending_decision(session, case.id)  # type: ignore[arg-type]
+    if pending is None:
+        return
+    pending.settled_by, pending.settled_at = actor.user_id, now
+    if isinstance(record, DecisionConfirmed):
+        pending.status = "confirmed"
+    elif isinstance(record, DecisionWithdrawn):
+        pending.status, pending.withdrawn_reason = "withdrawn", record.reason
+    session.add(pending)

@@ -1,0 +1,127 @@
+"""The shapes the API reads and returns; stored verbatim for idempotent replays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class NewCase(BaseModel):
+    """A new case: an interest registration or an application, by the programme's entry point."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    programme: str = Field(min_length=1, max_length=64, description="the programme's code")
+    title: str = Field(min_length=1, max_length=300)
+    organisation_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="the lead applicant; an applicant's own by default",
+    )
+    partner_ids: list[int] = Field(
+        default_factory=list, max_length=100, description="other organisations applying jointly"
+    )
+
+
+class Party(_Public):
+    organisation_id: int
+    is_lead: bool
+
+
+class CasePublic(_Public):
+    id: int
+    reference: str
+    programme: str
+    title: str
+    organisation_id: int
+    parties: list[Party]
+    state: str
+    version: int
+    currency: str
+    requested_amount: Decimal | None
+    granted_amount: Decimal
+    disbursed_amount: Decimal
+    reported_costs: Decimal | None
+    eligible_spent: Decimal | None
+    to_repay: Decimal
+    balance_due: Decimal
+    repaid_amount: Decimal
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    as_of: dt.datetime | None = Field(
+        default=None, description="set when rebuilt from the audit log"
+    )
+
+
+class CasePage(BaseModel):
+    items: list[CasePublic]
+    page: int
+    page_size: int
+    total: int
+
+
+class InputPublic(BaseModel):
+    name: str
+    type: str
+    required: bool
+    label: str
+
+
+class TransitionPublic(BaseModel):
+    name: str
+    label: str
+    to: str
+    inputs: list[InputPublic]
+    guards: list[str]
+
+
+class TransitionResult(BaseModel):
+    case: CasePublic
+    transition: str
+    from_state: str
+    to_state: str
+    event_seq: int
+
+
+class EventPublic(_Public):
+    seq: int
+    at: dt.datetime
+    kind: str
+    case_id: int | None
+    transition: str | None
+    from_state: str | None
+    to_state: str | None
+    case_version: int | None
+    actor_id: int | None
+    actor_name: str
+    role: str
+    inputs: dict[str, Any]
+    changes: dict[str, Any]
+    reason: str | None
+    details: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class VerificationPublic(BaseModel):
+    ok: bool
+    events_checked: int
+    head_seq: int | None
+    head_hash: str
+    first_bad_seq: int | None
+    problem: str | None
+
+
+class Me(BaseModel):
+    id: int | None
+    name: str
+    role: str
+    organisation_id: int | None

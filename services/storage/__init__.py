@@ -1,0 +1,1 @@
+"""Storage with SQLModel: the tables, the database connection, and the queries."""

@@ -1,0 +1,180 @@
+"""The tables. The schema itself comes from the alembic migrations beside this file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from services.storage.types import MoneyAmount, UTCDateTime
+
+
+def _money(nullable: bool = False) -> Field:  # type: ignore[valid-type]
+    if nullable:
+        return Field(default=None, sa_type=MoneyAmount, nullable=True)
+    return Field(default=Decimal("0.00"), sa_type=MoneyAmount, nullable=False)
+
+
+def _time(nullable: bool = False, index: bool = False) -> Field:  # type: ignore[valid-type]
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    kind: str = Field(description="municipality, region, non_profit, foundation or agency")
+    country: str = Field(max_length=2)
+    org_number: str | None = None
+
+
+class Programme(SQLModel, table=True):
+    """A programme as registered from its file in config/programmes/; the file holds the rules."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    title: str
+    currency: str = Field(max_length=3)
+    time_zone: str
+    config_sha256: str
+    loaded_at: dt.datetime = _time()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    active: bool = True
+    created_at: dt.datetime = _time()
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its SHA-256 is kept, so a copy of the database opens nothing."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_sha256: str = Field(unique=True)
+    label: str = ""
+    created_at: dt.datetime = _time()
+    revoked_at: dt.datetime | None = _time(nullable=True)
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "grant_case"
+    __table_args__ = (
+        Index("ix_grant_case_programme_state", "programme_id", "state"),
+        Index("ix_grant_case_organisation", "organisation_id"),
+        Index("ix_grant_case_state", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    organisation_id: int = Field(foreign_key="organisation.id", description="the lead applicant")
+    title: str
+    state: str
+    version: int = 1
+    requested_amount: Decimal | None = _money(nullable=True)
+    granted_amount: Decimal = _money()
+    disbursed_amount: Decimal = _money()
+    reported_costs: Decimal | None = _money(nullable=True)
+    eligible_spent: Decimal | None = _money(nullable=True)
+    to_repay: Decimal = _money()
+    balance_due: Decimal = _money()
+    repaid_amount: Decimal = _money()
+    created_at: dt.datetime = _time()
+    updated_at: dt.datetime = _time()
+
+
+class CaseParty(SQLModel, table=True):
+    """An organisation on a case; joint applications have several, exactly one of them the lead."""
+
+    __tablename__ = "case_party"
+    __table_args__ = (
+        UniqueConstraint("case_id", "organisation_id"),
+        # At most one lead per case, enforced by the database; the service makes it at least one.
+        Index(
+            "uq_case_party_one_lead",
+            "case_id",
+            unique=True,
+            sqlite_where=text("is_lead"),
+            postgresql_where=text("is_lead"),
+        ),
+        Index("ix_case_party_organisation", "organisation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id")
+    organisation_id: int = Field(foreign_key="organisation.id")
+    is_lead: bool = False
+
+
+class Decision(SQLModel, table=True):
+    """A grant decision: proposed by one person, confirmed by another (seeds/001: ceiling, period, conditions)."""
+
+    __table_args__ = (Index("ix_decision_case_status", "case_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id")
+    status: str = Field(description="proposed, confirmed or withdrawn")
+    amount: Decimal = _money()
+    period_start: dt.date
+    period_end: dt.date
+    conditions: str = Field(default="", sa_type=Text)
+    proposed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    proposed_at: dt.datetime = _time()
+    settled_by: int | None = Field(default=None, foreign_key="app_user.id")
+    settled_at: dt.datetime | None = _time(nullable=True)
+    withdrawn_reason: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the hash chain. `payload` is the canonical text the hash covers; the other
+    columns repeat parts of it for querying, and verification checks they agree."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_case_seq", "case_id", "seq"),)
+
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    at: dt.datetime = _time(index=True)
+    case_id: int | None = Field(default=None)
+    kind: str = Field(description="created, transition, refusal or fact")
+    transition: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    actor_id: int | None = None
+    role: str
+    payload: str = Field(sa_type=Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link, one row, locked by each writer so the chain stays a single line."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0, sa_type=BigInteger)
+    hash: str
+    at: dt.datetime | None = _time(nullable=True)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a request sent with an Idempotency-Key, replayed for retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    response_body: str = Field(sa_type=Text)
+    created_at: dt.datetime = _time()

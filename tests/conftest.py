@@ -1,0 +1,102 @@
+"""Fixtures: a fresh real database per test (SQLite file, or PostgreSQL when configured), a set
+clock, the app, and the people who use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config.settings import Settings
+from services.api.app import create_app
+from services.storage.migrate import upgrade
+from tests.support import Api, People, add_people
+from workflow.clock import SettableClock
+
+# Set to a PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run every
+# database test against PostgreSQL; each test then gets its own database made from a template.
+POSTGRES_URL = os.environ.get("GRANTFLOW_TEST_POSTGRES_URL", "")
+START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+_numbers = itertools.count()
+
+
+def _admin_engine():
+    return create_engine(
+        make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database that each test's database is copied from: migrations run once."""
+    if not POSTGRES_URL:
+        path = tmp_path_factory.mktemp("template") / "grantflow.db"
+        upgrade(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = f"gf_template_{os.getpid()}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    upgrade(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    if not POSTGRES_URL:
+        path = tmp_path / "grantflow.db"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"gf_test_{os.getpid()}_{next(_numbers)}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_database}"))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(environment="test", database_url=database_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: SettableClock):
+    return create_app(settings, clock)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def people(app, client: TestClient) -> People:
+    return add_people(app.state.db, app.state.clock)
+
+
+@pytest.fixture
+def api(client: TestClient, people: People) -> Api:
+    return Api(client, people)

@@ -1,0 +1,106 @@
+"""Test helpers: the people of a small agency and its applicants, and an API client that speaks for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from services.access import add_user, create_token
+from services.storage.db import Database
+from services.storage.models import Organisation
+from workflow.actors import Role
+from workflow.clock import Clock
+
+ORGANISATIONS = {
+    "knivsta": ("Knivsta kommun", "municipality", "SE"),
+    "heby": ("Heby kommun", "municipality", "SE"),
+    "tierp": ("Tierps kommun", "municipality", "SE"),
+    "aarhus": ("Aarhus Kommune", "municipality", "DK"),
+    "odense": ("Odense Kommune", "municipality", "DK"),
+}
+
+# who -> (role, organisation key)
+USERS = {
+    "caseworker": (Role.caseworker, None),
+    "caseworker2": (Role.caseworker, None),
+    "approver": (Role.approver, None),
+    "approver2": (Role.approver, None),
+    "auditor": (Role.auditor, None),
+    "admin": (Role.admin, None),
+    "knivsta": (Role.applicant, "knivsta"),
+    "heby": (Role.applicant, "heby"),
+    "aarhus": (Role.applicant, "aarhus"),
+    "odense": (Role.applicant, "odense"),
+}
+
+
+@dataclass
+class People:
+    tokens: dict[str, str] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
+    org_ids: dict[str, int] = field(default_factory=dict)
+
+
+def add_people(db: Database, clock: Clock) -> People:
+    people = People()
+    with db.writing() as session:
+        for key, (name, kind, country) in ORGANISATIONS.items():
+            org = Organisation(name=name, kind=kind, country=country)
+            session.add(org)
+            session.flush()
+            people.org_ids[key] = org.id  # type: ignore[assignment]
+        for who, (role, org_key) in USERS.items():
+            user = add_user(
+                session, clock, f"{who} user", role, people.org_ids[org_key] if org_key else None
+            )
+            people.user_ids[who] = user.id  # type: ignore[assignment]
+            people.tokens[who] = create_token(session, clock, user, label="test")
+    return people
+
+
+class Api:
+    """Calls the API as a named person: api.post("caseworker", "/cases", json=...)."""
+
+    def __init__(self, client: TestClient | httpx.Client, people: People) -> None:
+        self.client = client
+        self.people = people
+
+    def headers(self, who: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.people.tokens[who]}", **(extra or {})}
+
+    def get(self, who: str, path: str, **kw: Any) -> httpx.Response:
+        return self.client.get(path, headers=self.headers(who, kw.pop("headers", None)), **kw)
+
+    def post(self, who: str, path: str, **kw: Any) -> httpx.Response:
+        return self.client.post(path, headers=self.headers(who, kw.pop("headers", None)), **kw)
+
+    def create_case(
+        self, who: str, programme: str, title: str = "A case", **fields: Any
+    ) -> dict[str, Any]:
+        response = self.post(who, "/cases", json={"programme": programme, "title": title, **fields})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def fire(
+        self,
+        who: str,
+        case_id: int,
+        name: str,
+        headers: dict[str, str] | None = None,
+        **inputs: Any,
+    ) -> httpx.Response:
+        return self.post(who, f"/cases/{case_id}/transitions/{name}", json=inputs, headers=headers)
+
+    def move(self, who: str, case_id: int, name: str, **inputs: Any) -> dict[str, Any]:
+        """Fire a transition that must succeed; returns the case after it."""
+        response = self.fire(who, case_id, name, **inputs)
+        assert response.status_code == 200, f"{name}: {response.status_code} {response.text}"
+        return response.json()["case"]
+
+    def history(self, who: str, case_id: int, refusals: bool = False) -> list[dict[str, Any]]:
+        response = self.get(who, f"/cases/{case_id}/history", params={"include_refusals": refusals})
+        assert response.status_code == 200, response.text
+        return response.json()

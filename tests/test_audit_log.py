@@ -1,0 +1,125 @@
+"""The audit log holds: the database refuses to rewrite it, and verification catches what slips past."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from tests.support import Api
+
+MARKER = "Ursprunglig motivering"
+FORGERY = "Förfalskad motivering"[: len(MARKER)]
+
+
+def declined_case(api: Api) -> tuple[dict, int]:
+    case = api.create_case("knivsta", "delmos-2018")
+    api.move("caseworker", case["id"], "decline_interest", reason=MARKER)
+    api.create_case("heby", "delmos-2018")  # later events, which the broken one must not hide
+    seq = next(
+        e["seq"]
+        for e in api.history("auditor", case["id"])
+        if e["transition"] == "decline_interest"
+    )
+    return case, seq
+
+
+def tamper(database_url: str, db, seq: int) -> None:
+    """Change one event's content without going through the service."""
+    db.dispose()
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Edit the bytes of the database file itself, as someone with the file but not the service would.
+        data = path.read_bytes()
+        assert MARKER.encode() in data  # in the payload of that one event (inputs and reason)
+        path.write_bytes(data.replace(MARKER.encode(), FORGERY.encode()))
+    else:
+        with db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+            conn.execute(
+                text("UPDATE audit_event SET payload = replace(payload, :a, :b) WHERE seq = :seq"),
+                {"a": MARKER, "b": FORGERY, "seq": seq},
+            )
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+
+
+def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRANTFLOW_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_an_untouched_chain_verifies_from_the_cli_and_the_api(api: Api, database_url: str) -> None:
+    declined_case(api)
+    result = run_cli(database_url, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert "audit chain verifies" in result.stdout
+    body = api.get("auditor", "/audit/verify").json()
+    assert body["ok"] is True and body["first_bad_seq"] is None and body["events_checked"] >= 4
+
+
+def test_editing_an_audit_row_behind_the_services_back_fails_verification_naming_it(
+    api: Api, app, database_url: str
+) -> None:
+    _, seq = declined_case(api)
+    tamper(database_url, app.state.db, seq)
+
+    result = run_cli(database_url, "audit", "verify")
+    assert result.returncode == 1
+    assert f"broken at event {seq}" in result.stderr
+    assert "hash does not match" in result.stderr
+    body = api.get("auditor", "/audit/verify").json()
+    assert body["ok"] is False and body["first_bad_seq"] == seq
+
+
+def test_update_delete_and_truncate_on_the_audit_table_are_refused_by_the_database(
+    api: Api, app
+) -> None:
+    declined_case(api)
+    statements = ["UPDATE audit_event SET role = 'admin'", "DELETE FROM audit_event"]
+    if not app.state.db.is_sqlite:
+        statements.append("TRUNCATE audit_event")  # SQLite has no TRUNCATE; its DELETE is refused
+    for statement in statements:
+        with pytest.raises(DBAPIError, match="append-only"), app.state.db.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert api.get("auditor", "/audit/verify").json()["ok"] is True
+
+
+def test_events_cut_from_the_end_of_the_chain_are_detected(api: Api, app) -> None:
+    declined_case(api)
+    engine = app.state.db.engine
+    with engine.begin() as conn:
+        last = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
+        if app.state.db.is_sqlite:
+            conn.execute(text("DROP TRIGGER audit_event_no_delete"))
+        else:
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        conn.execute(text("DELETE FROM audit_event WHERE seq = :seq"), {"seq": last})
+    body = api.get("auditor", "/audit/verify").json()
+    assert body["ok"] is False
+    assert body["first_bad_seq"] == last
+    assert "missing" in body["problem"]
+
+
+def test_every_event_links_to_the_one_before(api: Api) -> None:
+    case, _ = declined_case(api)
+    events = api.history("auditor", case["id"])
+    assert events[1]["prev_hash"] != events[0]["prev_hash"]
+    assert all(len(e["hash"]) == 64 for e in events)
+    times = [e["at"] for e in events]
+    assert times == sorted(times)

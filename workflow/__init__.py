@@ -1,0 +1,1 @@
+"""The grant domain: the lifecycle engine, its guards and effects, money rules and the clock."""

@@ -1,0 +1,32 @@
+"""Who acts on a case: the roles of the access model and the actor behind each request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    applicant = "applicant"  # one organisation; sees and acts on its own cases only
+    caseworker = "caseworker"
+    approver = "approver"  # confirms decisions a caseworker proposed (four eyes)
+    auditor = "auditor"  # reads everything, changes nothing
+    admin = "admin"  # users, tokens, programmes
+    system = "system"  # the deadline scheduler
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the scheduler) behind a request, as the audit log names them."""
+
+    user_id: int | None
+    name: str
+    role: Role
+    organisation_id: int | None = None
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.role is not Role.applicant
+
+
+SYSTEM = Actor(user_id=None, name="system", role=Role.system)

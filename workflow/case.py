@@ -1,0 +1,95 @@
+"""What the rules know about a case, what a request to move it carries, and what firing produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from workflow.actors import Actor
+from workflow.programmes import ProgrammeConfig
+
+ZERO = Decimal("0.00")
+
+# The money a case carries, in the programme's currency. Each is a column of the case and a key in
+# the `changes` of the audit events, which is how a case is rebuilt as it stood on any date.
+AMOUNT_FIELDS = (
+    "requested_amount",  # what the applicant asked for
+    "granted_amount",  # the sum of confirmed decisions
+    "disbursed_amount",  # paid out so far
+    "reported_costs",  # costs in the final report
+    "eligible_spent",  # costs the caseworker found eligible
+    "to_repay",  # claimed back: disbursed − eligible, never below zero
+    "balance_due",  # still to pay out: min(granted, eligible) − disbursed, never below zero
+    "repaid_amount",  # repayments received
+)
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """A proposed decision waiting for a second person to confirm it."""
+
+    amount: Decimal
+    period_start: dt.date
+    period_end: dt.date
+    conditions: str
+    proposed_by: int | None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    id: int
+    programme: ProgrammeConfig
+    state: str
+    version: int
+    organisation_id: int
+    pending_decision: PendingDecision | None = None
+    requested_amount: Decimal | None = None
+    granted_amount: Decimal = ZERO
+    disbursed_amount: Decimal = ZERO
+    reported_costs: Decimal | None = None
+    eligible_spent: Decimal | None = None
+    to_repay: Decimal = ZERO
+    balance_due: Decimal = ZERO
+    repaid_amount: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    name: str
+    actor: Actor
+    inputs: dict[str, Any]
+    now: dt.datetime
+
+
+# Facts an effect asks the storage layer to record beside the case's own columns.
+@dataclass(frozen=True)
+class DecisionProposed:
+    amount: Decimal
+    period_start: dt.date
+    period_end: dt.date
+    conditions: str
+
+
+@dataclass(frozen=True)
+class DecisionConfirmed:
+    pass
+
+
+@dataclass(frozen=True)
+class DecisionWithdrawn:
+    """The pending proposal is returned to the caseworker or dropped with the application."""
+
+    reason: str
+
+
+Record = DecisionProposed | DecisionConfirmed | DecisionWithdrawn
+
+
+@dataclass
+class Outcome:
+    """What a transition's effects changed: new values for case columns, and records to store."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)

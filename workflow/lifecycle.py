@@ -1,0 +1,241 @@
+"""The lifecycle definition from states/, typed and checked, with a validator for each transition's inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
+
+from states import load_definition
+from workflow.actors import Role
+
+Labels = Mapping[str, str]
+
+MAX_TEXT = 10_000
+# 13 digits before the point: well above any public grant, well inside a 64-bit count of öre.
+CENTS = Decimal("0.01")
+# Quantized on the way in, so "1000" and "1000.00" are one amount everywhere, the audit log included.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(lambda amount: amount.quantize(CENTS)),
+]
+
+INPUT_TYPES: dict[str, Any] = {
+    "money": Money,
+    "date": dt.date,
+    "text": Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)],
+    "integer": Annotated[int, Field(ge=0, le=2**53)],
+}
+
+
+def label_in(labels: Labels, language: str, fallback: str) -> str:
+    return labels.get(language) or labels.get("en") or fallback
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: str
+    required: bool
+    label: Labels
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    label: Labels
+    terminal: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: frozenset[Role]
+    guards: tuple[str, ...]
+    effects: tuple[str, ...]
+    inputs: tuple[InputSpec, ...]
+    label: Labels
+    input_model: type[BaseModel] = field(repr=False, compare=False, hash=False, default=BaseModel)
+
+    def parse_inputs(self, body: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The validated inputs; raises InvalidInputs naming each field that is wrong."""
+        try:
+            parsed = self.input_model.model_validate(body or {})
+        except ValidationError as exc:
+            raise InvalidInputs(self.name, _field_errors(exc)) from None
+        return {k: v for k, v in parsed.model_dump().items() if v is not None and v != ""}
+
+
+class InvalidInputs(ValueError):
+    """A transition's body did not match the inputs it declares."""
+
+    def __init__(self, transition: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(f"invalid inputs for {transition}: {errors}")
+        self.transition = transition
+        self.errors = errors
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "message": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    name: str
+    states: Mapping[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    entry_states: tuple[str, ...]
+
+    def transitions_from(self, state: str) -> list[TransitionSpec]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def transition(self, name: str, source: str) -> TransitionSpec | None:
+        return next((t for t in self.transitions_from(source) if t.name == name), None)
+
+    def transition_names(self) -> list[str]:
+        return list(dict.fromkeys(t.name for t in self.transitions))
+
+    def any_transition(self, name: str) -> TransitionSpec | None:
+        """The first declaration of `name`, for what all its declarations share (roles, inputs)."""
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def reachable_states(self) -> set[str]:
+        seen = set(self.entry_states)
+        queue = deque(self.entry_states)
+        while queue:
+            for t in self.transitions_from(queue.popleft()):
+                if t.dest not in seen:
+                    seen.add(t.dest)
+                    queue.append(t.dest)
+        return seen
+
+    def problems(self, guard_names: Iterable[str], effect_names: Iterable[str]) -> list[str]:
+        """Everything wrong with this definition; an empty list means the engine may be built."""
+        guards, effects = set(guard_names), set(effect_names)
+        found: list[str] = []
+        for entry in self.entry_states:
+            if entry not in self.states:
+                found.append(f"entry state {entry!r} is not a state")
+        for t in self.transitions:
+            where = f"transition {t.name!r}"
+            found += [
+                f"{where}: unknown source state {s!r}" for s in t.sources if s not in self.states
+            ]
+            if t.dest not in self.states:
+                found.append(f"{where}: unknown destination state {t.dest!r}")
+            found += [
+                f"{where}: guard {g!r} is not implemented" for g in t.guards if g not in guards
+            ]
+            found += [
+                f"{where}: effect {e!r} is not implemented" for e in t.effects if e not in effects
+            ]
+            if not t.roles:
+                found.append(f"{where}: no role may fire it")
+        unreachable = set(self.states) - self.reachable_states()
+        found += [f"state {s!r} cannot be reached from an entry state" for s in sorted(unreachable)]
+        for s in self.states.values():
+            way_out = self.transitions_from(s.name)
+            if s.terminal and way_out:
+                found.append(f"terminal state {s.name!r} has a way out: {way_out[0].name}")
+            if not s.terminal and not way_out:
+                found.append(f"state {s.name!r} is not terminal but has no way out")
+        for name in self.transition_names():
+            shapes = {
+                (t.roles, tuple((i.name, i.type, i.required) for i in t.inputs))
+                for t in self.transitions
+                if t.name == name
+            }
+            if len(shapes) > 1:
+                found.append(f"transition {name!r} is declared with different roles or inputs")
+        return found
+
+
+def parse_lifecycle(raw: Mapping[str, Any]) -> Lifecycle:
+    """The typed lifecycle from a raw definition; raises ValueError on a malformed one."""
+    try:
+        states = {
+            name: StateSpec(
+                name=name,
+                label=dict(spec.get("label", {})),
+                terminal=bool(spec.get("terminal", False)),
+                description=spec.get("description", ""),
+            )
+            for name, spec in raw["states"].items()
+        }
+        transitions = tuple(_parse_transition(t) for t in raw["transitions"])
+        return Lifecycle(
+            name=raw["name"],
+            states=states,
+            transitions=transitions,
+            entry_states=tuple(raw["entry_states"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"malformed lifecycle definition: missing or wrong {exc}") from exc
+
+
+def _parse_transition(raw: Mapping[str, Any]) -> TransitionSpec:
+    inputs = tuple(
+        InputSpec(
+            name=name,
+            type=spec["type"],
+            required=bool(spec.get("required", False)),
+            label=dict(spec.get("label", {})),
+        )
+        for name, spec in raw.get("inputs", {}).items()
+    )
+    for spec in inputs:
+        if spec.type not in INPUT_TYPES:
+            raise ValueError(
+                f"transition {raw['name']!r}: input {spec.name!r} has unknown type {spec.type!r}"
+            )
+    return TransitionSpec(
+        name=raw["name"],
+        sources=tuple(raw["from"]),
+        dest=raw["to"],
+        roles=frozenset(Role(r) for r in raw["roles"]),
+        guards=tuple(raw.get("guards", ())),
+        effects=tuple(raw.get("effects", ())),
+        inputs=inputs,
+        label=dict(raw.get("label", {})),
+        input_model=_input_model(raw["name"], inputs),
+    )
+
+
+def _input_model(transition: str, inputs: tuple[InputSpec, ...]) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for spec in inputs:
+        kind = INPUT_TYPES[spec.type]
+        if spec.required and spec.type == "text":
+            kind = Annotated[
+                str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
+            ]
+        fields[spec.name] = (kind, ...) if spec.required else (kind | None, None)
+    return create_model(
+        f"{transition}_inputs",
+        __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+        **fields,
+    )
+
+
+def load_lifecycle(name: str = "grant_lifecycle") -> Lifecycle:
+    return parse_lifecycle(load_definition(name))
