@@ -1,0 +1,267 @@
+"""Transitions per second through grantflow's whole HTTP stack, against a bare endpoint in the same run.
+
+    python bench/transition.py [--requests N] [--clients 1,4] [--database-url URL]
+
+Both servers run as uvicorn processes started the same way; each is driven by the same client
+code. The figure that matters is the ratio of costs (baseline rate / grantflow rate); DESIGN.md's
+bar is 3x. It also measures firing with the one shared state machine against building a machine
+per request, in process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import timeit
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.access import add_user, create_token  # noqa: E402
+from services.cases import CaseService  # noqa: E402
+from services.schemas import NewCase  # noqa: E402
+from services.storage.db import Database  # noqa: E402
+from services.storage.migrate import upgrade  # noqa: E402
+from services.storage.models import Organisation  # noqa: E402
+from workflow.actors import Actor, Role  # noqa: E402
+from workflow.case import CaseFacts  # noqa: E402
+from workflow.catalogue import load_catalogue  # noqa: E402
+from workflow.clock import SystemClock  # noqa: E402
+from workflow.engine import Engine, build_machine  # noqa: E402
+
+DECISION = {"amount": "100000", "period_start": "2026-01-01", "period_end": "2026-12-31"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(app: str, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(base + "/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def drive(
+    base: str, clients: int, total: int, request: Callable[[httpx.Client, int, int], httpx.Response]
+) -> float:
+    """Send `total` requests split over `clients` threads; returns requests per second."""
+    per_client = total // clients
+    errors: list[str] = []
+    barrier = threading.Barrier(clients + 1)
+
+    def run(c: int) -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            request(client, c, -1)  # warm the connection
+            barrier.wait()
+            for i in range(per_client):
+                r = request(client, c, i)
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {r.text[:200]}")
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed, first: {errors[0]}")
+    return per_client * clients / elapsed
+
+
+def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[str, list[list[int]]]:
+    upgrade(url)
+    catalogue = load_catalogue(ROOT / "config" / "programmes")
+    db = Database(url)
+    clock = SystemClock()
+    service = CaseService(db, catalogue, clock)
+    service.register_programmes()
+    with db.writing() as session:
+        org = Organisation(name="Bench kommun", kind="municipality", country="SE")
+        session.add(org)
+        session.flush()
+        caseworker = add_user(session, clock, "bench caseworker", Role.caseworker)
+        applicant = add_user(session, clock, "bench applicant", Role.applicant, org.id)
+        approver = add_user(session, clock, "bench approver", Role.approver)
+        token = create_token(session, clock, approver)
+        actors = [
+            Actor(u.id, u.name, Role(u.role), u.organisation_id) for u in (caseworker, applicant)
+        ]
+    cw, app_actor = actors
+    groups = []
+    for _ in range(clients):
+        ids = []
+        for _ in range(cases_per_client):
+            case = service.create(app_actor, NewCase(programme="dua-2021", title="bench"))
+            service.fire(app_actor, case.id, "apply_implementation", {"requested_amount": "200000"})
+            ids.append(case.id)
+        groups.append(ids)
+    db.dispose()
+    return token, groups
+
+
+def bench_http(
+    requests: int, clients_list: list[int], database_url: str | None
+) -> list[tuple[int, float, float]]:
+    rows = []
+    for clients in clients_list:
+        with tempfile.TemporaryDirectory() as tmp:
+            gf_url = database_url or f"sqlite:///{tmp}/grantflow.db"
+            base_url = (
+                database_url
+                and database_url.replace("/grantflow", "/baseline")
+                or f"sqlite:///{tmp}/baseline.db"
+            )
+            token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
+            auth = {"Authorization": f"Bearer {token}"}
+
+            def fire(client: httpx.Client, c: int, i: int) -> httpx.Response:
+                # An approver proposes, then returns the proposal: two transitions, back where it began.
+                ids = groups[c]
+                case_id = ids[(i // 2) % len(ids)] if i >= 0 else ids[0]
+                if i % 2 == 0 or i < 0:
+                    r = client.post(
+                        f"/cases/{case_id}/transitions/propose_implementation_grant",
+                        json=DECISION,
+                        headers=auth,
+                    )
+                    if i < 0:
+                        client.post(
+                            f"/cases/{case_id}/transitions/return_proposal",
+                            json={"reason": "warm"},
+                            headers=auth,
+                        )
+                    return r
+                return client.post(
+                    f"/cases/{case_id}/transitions/return_proposal",
+                    json={"reason": "bench"},
+                    headers=auth,
+                )
+
+            def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
+                return client.post(f"/counters/{(c * 20 + max(i, 0) // 2 % 20) + 1}/bump")
+
+            with server(
+                "bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}
+            ) as base:
+                baseline = drive(base, clients, requests, bump)
+            with server("services.api.app:create_app", {"GRANTFLOW_DATABASE_URL": gf_url}) as base:
+                grantflow = drive(base, clients, requests, fire)
+            rows.append((clients, baseline, grantflow))
+    return rows
+
+
+def bench_machine(repeat: int = 2000) -> tuple[float, float]:
+    """Microseconds per firing: the shared machine, and a new Machine() built for each request."""
+    catalogue = load_catalogue(ROOT / "config" / "programmes")
+    engine = catalogue.engine
+    programme = catalogue.programme("dua-2021")
+    case = CaseFacts(
+        id=1, programme=programme, state="implementation_applied", version=1, organisation_id=1
+    )
+    actor = Actor(1, "bench", Role.approver)
+    now = dt.datetime.now(dt.UTC)
+
+    def shared() -> None:
+        engine.fire(case, "propose_implementation_grant", actor, DECISION, now)
+
+    def per_request() -> None:
+        fresh = Engine.__new__(Engine)
+        fresh.lifecycle, fresh._guards, fresh._effects = (
+            engine.lifecycle,
+            engine._guards,
+            engine._effects,
+        )
+        fresh.machine = build_machine(engine.lifecycle, fresh._check, fresh._apply)
+        fresh.fire(case, "propose_implementation_grant", actor, DECISION, now)
+
+    shared_us = min(timeit.repeat(shared, number=repeat, repeat=5)) / repeat * 1e6
+    per_request_us = (
+        min(timeit.repeat(per_request, number=repeat // 10, repeat=5)) / (repeat // 10) * 1e6
+    )
+    return shared_us, per_request_us
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", default="1,4")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL of an empty database (default: SQLite files)",
+    )
+    args = parser.parse_args()
+
+    shared_us, per_request_us = bench_machine()
+    print("state machine, in process (microseconds per firing, best of 5)")
+    print(f"  shared machine, adapter bound per firing : {shared_us:8.1f} us")
+    print(
+        f"  new Machine() per request                : {per_request_us:8.1f} us   ({per_request_us / shared_us:.1f}x the shared one)"
+    )
+    print()
+    print(
+        f"HTTP transitions, {args.requests} requests per run, {'SQLite' if not args.database_url else args.database_url}"
+    )
+    print(
+        f"  {'clients':>7}  {'baseline/s':>10}  {'grantflow/s':>11}  {'cost ratio':>10}  bar 3.0x"
+    )
+    for clients, baseline, grantflow in bench_http(
+        args.requests, [int(c) for c in args.clients.split(",")], args.database_url
+    ):
+        ratio = baseline / grantflow
+        print(
+            f"  {clients:>7}  {baseline:>10.0f}  {grantflow:>11.0f}  {ratio:>9.2f}x  {'holds' if ratio <= 3 else 'MISSED'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
