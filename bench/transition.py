@@ -14,17 +14,15 @@ import argparse
 import datetime as dt
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
@@ -126,14 +124,10 @@ def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[st
         org = Organisation(name="Bench kommun", kind="municipality", country="SE")
         session.add(org)
         session.flush()
-        caseworker = add_user(session, clock, "bench caseworker", Role.caseworker)
         applicant = add_user(session, clock, "bench applicant", Role.applicant, org.id)
         approver = add_user(session, clock, "bench approver", Role.approver)
         token = create_token(session, clock, approver)
-        actors = [
-            Actor(u.id, u.name, Role(u.role), u.organisation_id) for u in (caseworker, applicant)
-        ]
-    cw, app_actor = actors
+        app_actor = Actor(applicant.id, applicant.name, Role.applicant, applicant.organisation_id)
     groups = []
     for _ in range(clients):
         ids = []
@@ -149,52 +143,39 @@ def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[st
 def bench_http(
     requests: int, clients_list: list[int], database_url: str | None
 ) -> list[tuple[int, float, float]]:
-    rows = []
-    for clients in clients_list:
-        with tempfile.TemporaryDirectory() as tmp:
-            gf_url = database_url or f"sqlite:///{tmp}/grantflow.db"
-            base_url = (
-                database_url
-                and database_url.replace("/grantflow", "/baseline")
-                or f"sqlite:///{tmp}/baseline.db"
-            )
-            token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
-            auth = {"Authorization": f"Bearer {token}"}
+    return [one_run(requests, clients, database_url) for clients in clients_list]
 
-            def fire(client: httpx.Client, c: int, i: int) -> httpx.Response:
-                # An approver proposes, then returns the proposal: two transitions, back where it began.
-                ids = groups[c]
-                case_id = ids[(i // 2) % len(ids)] if i >= 0 else ids[0]
-                if i % 2 == 0 or i < 0:
-                    r = client.post(
-                        f"/cases/{case_id}/transitions/propose_implementation_grant",
-                        json=DECISION,
-                        headers=auth,
-                    )
-                    if i < 0:
-                        client.post(
-                            f"/cases/{case_id}/transitions/return_proposal",
-                            json={"reason": "warm"},
-                            headers=auth,
-                        )
-                    return r
-                return client.post(
-                    f"/cases/{case_id}/transitions/return_proposal",
-                    json={"reason": "bench"},
-                    headers=auth,
-                )
 
-            def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
-                return client.post(f"/counters/{(c * 20 + max(i, 0) // 2 % 20) + 1}/bump")
+def one_run(requests: int, clients: int, database_url: str | None) -> tuple[int, float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        gf_url = database_url or f"sqlite:///{tmp}/grantflow.db"
+        base_url = (
+            database_url and database_url.replace("/grantflow", "/baseline")
+        ) or f"sqlite:///{tmp}/baseline.db"
+        token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
+        auth = {"Authorization": f"Bearer {token}"}
 
-            with server(
-                "bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}
-            ) as base:
-                baseline = drive(base, clients, requests, bump)
-            with server("services.api.app:create_app", {"GRANTFLOW_DATABASE_URL": gf_url}) as base:
-                grantflow = drive(base, clients, requests, fire)
-            rows.append((clients, baseline, grantflow))
-    return rows
+        def fire(client: httpx.Client, c: int, i: int) -> httpx.Response:
+            # An approver proposes, then returns the proposal: two transitions, back where it began.
+            ids = groups[c]
+            case_id = ids[(max(i, 0) // 2) % len(ids)]
+            propose = f"/cases/{case_id}/transitions/propose_implementation_grant"
+            give_back = f"/cases/{case_id}/transitions/return_proposal"
+            if i < 0:  # warm-up: leave the case as it was
+                client.post(propose, json=DECISION, headers=auth)
+                return client.post(give_back, json={"reason": "warm-up"}, headers=auth)
+            if i % 2 == 0:
+                return client.post(propose, json=DECISION, headers=auth)
+            return client.post(give_back, json={"reason": "bench"}, headers=auth)
+
+        def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
+            return client.post(f"/counters/{c * 20 + (max(i, 0) // 2) % 20 + 1}/bump")
+
+        with server("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}) as base:
+            baseline = drive(base, clients, requests, bump)
+        with server("services.api.app:create_app", {"GRANTFLOW_DATABASE_URL": gf_url}) as base:
+            grantflow = drive(base, clients, requests, fire)
+        return clients, baseline, grantflow
 
 
 def bench_machine(repeat: int = 2000) -> tuple[float, float]:
