@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     port: int = 8000
     # Tokens printed by `demo load` are well known; they must never open a production service.
     allow_demo_data: bool = True
+    # The deadline scheduler inside the API process; switch off where `grantflow scheduler` runs
+    # on its own (several API workers).
+    run_scheduler: bool = True
+    sweep_interval_seconds: float = Field(default=15, gt=0)
+    # /health calls the scheduler stale when no sweep completed for this long, or a pending
+    # deadline is overdue by this much.
+    stale_after_seconds: float = Field(default=120, gt=0)
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:

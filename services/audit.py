@@ -52,9 +52,7 @@ def append(
     with many processes writing. Times never go backwards along the chain, so "as of the time of
     event N" always means "after event N".
     """
-    # No autoflush: the caller's pending changes go out with this event in one flush, not two.
-    with session.no_autoflush:
-        head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     at = now if head.at is None or now > head.at else head.at + ONE_MICROSECOND
     body = {
         "seq": head.seq + 1,

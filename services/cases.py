@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from services import audit
 from services.audit import EventKind
 from services.errors import (
+    CallClosed,
     Forbidden,
     IdempotencyKeyReused,
     InvalidRequest,
@@ -29,6 +30,7 @@ from services.storage.models import (
     AuditEvent,
     Case,
     CaseParty,
+    Deadline,
     Decision,
     IdempotencyRecord,
     Organisation,
@@ -38,7 +40,9 @@ from workflow.actors import Actor, Role
 from workflow.audit_chain import plain
 from workflow.case import (
     AMOUNT_FIELDS,
+    PERIOD_FIELDS,
     CaseFacts,
+    DeadlineScheduled,
     DecisionConfirmed,
     DecisionProposed,
     DecisionWithdrawn,
@@ -47,6 +51,7 @@ from workflow.case import (
 )
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
+from workflow.deadlines import rule_due
 from workflow.engine import (
     Firing,
     GuardRefused,
@@ -63,6 +68,15 @@ AUDITED_REFUSALS = (RoleNotAllowed, NotAllowedInState, GuardRefused)
 
 CREATE_ROLES = {Role.applicant, Role.caseworker, Role.admin}
 MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A transition stored with its audit event, not yet committed."""
+
+    case: Case
+    firing: Firing
+    event: AuditEvent
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,44 @@ class CaseService:
                     details={"programme": code, "file": pf.path.name, "sha256": pf.sha256},
                 )
         self._load_programme_ids()
+        self._plan_round_deadlines()
+
+    def _plan_round_deadlines(self) -> None:
+        """Each call's own deadlines (the lifecycle's `round` kinds), created once."""
+        kinds = [k for k in self.catalogue.lifecycle.deadlines.values() if k.round]
+        with self.db.writing() as session:
+            for code, pf in self.catalogue.programmes.items():
+                programme = pf.programme
+                for call in programme.calls:
+                    anchors = {
+                        "now": self.clock.now(),
+                        "call.application_deadline": call.application_deadline,
+                        "call.decision_expected_by": call.decision_expected_by,
+                    }
+                    for kind in kinds:
+                        due = rule_due(programme, kind.name, anchors)
+                        exists_already = session.exec(
+                            select(Deadline.id).where(
+                                Deadline.programme_id == self._ids[code],
+                                Deadline.call_code == call.code,
+                                Deadline.kind == kind.name,
+                                Deadline.case_id.is_(None),  # type: ignore[union-attr]
+                            )
+                        ).first()
+                        if due is None or exists_already is not None:
+                            continue
+                        session.add(
+                            Deadline(
+                                programme_id=self._ids[code],
+                                call_code=call.code,
+                                kind=kind.name,
+                                fires=kind.fires,
+                                due_at=due,
+                                time_zone=programme.time_zone,
+                                rule=f"{code}#deadlines.{kind.name}",
+                                created_at=self.clock.now(),
+                            )
+                        )
 
     def _load_programme_ids(self) -> None:
         with self.db.reading() as session:
@@ -122,7 +174,10 @@ class CaseService:
         self._codes = {p.id: p.code for p in rows if p.code in self.catalogue.programmes}  # type: ignore[misc]
         self._ids = {code: pid for pid, code in self._codes.items()}
 
-    def _programme_code(self, programme_id: int) -> str:
+    def programme_id(self, code: str) -> int:
+        return self._ids.get(code, -1)
+
+    def programme_code(self, programme_id: int) -> str:
         if programme_id not in self._codes:
             self._load_programme_ids()
         return self._codes[programme_id]
@@ -141,7 +196,7 @@ class CaseService:
         """
         with self.db.reading() as session:
             case = self._visible_case(session, actor, case_id)
-            programme = self.catalogue.programme(self._programme_code(case.programme_id))
+            programme = self.catalogue.programme(self.programme_code(case.programme_id))
             at = _resolve_instant(when, programme.zone if programme else dt.UTC)
             events = session.exec(
                 select(AuditEvent)
@@ -158,7 +213,7 @@ class CaseService:
             view.update(state=body["to_state"], version=body["case_version"], updated_at=body["at"])
             if event.kind == EventKind.created:
                 view["created_at"] = body["at"]
-        view.update(id=case.id, reference=self._reference(case), as_of=at)
+        view.update(id=case.id, reference=self.reference(case), as_of=at)
         return CasePublic.model_validate(view)
 
     def history(
@@ -222,12 +277,16 @@ class CaseService:
             if missing:
                 raise InvalidRequest(f"no organisation with id {missing}", field="organisation_id")
             now = self.clock.now()
+            call = programme.open_call(now)
+            if programme.calls and call is None:
+                raise CallClosed(_closed_detail(programme, now), **_calls_closed(programme, now))
             case = Case(
                 programme_id=self._ids[new.programme],
                 organisation_id=lead,
                 title=new.title,
                 state=programme.entry,
                 version=1,
+                call_code=call.code if call else None,
                 created_at=now,
                 updated_at=now,
             )
@@ -261,6 +320,9 @@ class CaseService:
                 changes=snapshot,
             )
             case.created_at = case.updated_at = event.at
+            created = self.catalogue.engine.on_create(self._facts(session, case), actor, now)
+            for record in created.records:
+                _store_record(session, case, record, actor, now)
             return self._public(session, case, parties)
 
         return self._idempotent(
@@ -284,35 +346,61 @@ class CaseService:
         """Fire transition `name` on a case: the one way a case changes state."""
         fingerprint = ("POST", f"/cases/{case_id}/transitions/{name}", plain(body or {}), if_match)
 
-        def fire_in(session: Session) -> TransitionResult:
-            case = self._visible_case(session, actor, case_id, lock=True)
-            if if_match is not None and if_match != case.version:
-                raise PreconditionFailed(
-                    f"you sent If-Match {if_match}, the case is at version {case.version}",
-                    current_version=case.version,
-                    state=case.state,
-                )
-            if actor.role is Role.applicant and case.organisation_id != actor.organisation_id:
-                raise Forbidden(
-                    "only the lead applicant acts on a joint application", case_id=case_id
-                )
-            now = self.clock.now()
-            firing = self.catalogue.engine.fire(self._facts(session, case), name, actor, body, now)
-            return self._apply(session, case, firing, actor, now)
+        def work(session: Session) -> TransitionResult:
+            fired = self.fire_in(session, actor, case_id, name, body, if_match=if_match)
+            return TransitionResult(
+                case=self._public(session, fired.case),
+                transition=fired.firing.transition.name,
+                from_state=fired.firing.from_state,
+                to_state=fired.firing.to_state,
+                event_seq=fired.event.seq,
+            )
 
         try:
-            return self._idempotent(actor, idempotency_key, fingerprint, TransitionResult, fire_in)
+            return self._idempotent(actor, idempotency_key, fingerprint, TransitionResult, work)
         except AUDITED_REFUSALS as refused:
             self._record_refusal(actor, case_id, refused)
             raise
 
+    def fire_in(
+        self,
+        session: Session,
+        actor: Actor,
+        case_id: int,
+        name: str,
+        body: Mapping[str, Any] | None,
+        *,
+        if_match: int | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> Fired:
+        """Fire inside the caller's transaction: the API's and the scheduler's one shared path."""
+        case = self._visible_case(session, actor, case_id, lock=True)
+        if if_match is not None and if_match != case.version:
+            raise PreconditionFailed(
+                f"you sent If-Match {if_match}, the case is at version {case.version}",
+                current_version=case.version,
+                state=case.state,
+            )
+        if actor.role is Role.applicant and case.organisation_id != actor.organisation_id:
+            raise Forbidden("only the lead applicant acts on a joint application", case_id=case_id)
+        now = self.clock.now()
+        firing = self.catalogue.engine.fire(self._facts(session, case), name, actor, body, now)
+        return self._apply(session, case, firing, actor, now, details)
+
     def _apply(
-        self, session: Session, case: Case, firing: Firing, actor: Actor, now: dt.datetime
-    ) -> TransitionResult:
+        self,
+        session: Session,
+        case: Case,
+        firing: Firing,
+        actor: Actor,
+        now: dt.datetime,
+        details: Mapping[str, Any] | None = None,
+    ) -> Fired:
         for field, value in firing.changes.items():
             setattr(case, field, value)
         case.state = firing.to_state
         case.version += 1
+        self._cancel_obsolete_deadlines(session, case, firing, now)
         for record in firing.records:
             _store_record(session, case, record, actor, now)
         event = audit.append(
@@ -328,16 +416,36 @@ class CaseService:
             inputs=firing.inputs,
             changes=firing.changes,
             reason=firing.inputs.get("reason"),
+            details=details,
         )
         case.updated_at = event.at
         session.add(case)
-        return TransitionResult(
-            case=self._public(session, case),
-            transition=firing.transition.name,
-            from_state=firing.from_state,
-            to_state=firing.to_state,
-            event_seq=event.seq,
-        )
+        return Fired(case, firing, event)
+
+    def _cancel_obsolete_deadlines(
+        self, session: Session, case: Case, firing: Firing, now: dt.datetime
+    ) -> None:
+        """Cancel the case's pending deadlines that mean nothing in its new state.
+
+        Rows a scheduler holds are skipped rather than waited for (no lock cycle with a sweep that
+        holds a deadline and waits for this case); that scheduler finds the deadline obsolete
+        itself once it gets the case, and cancels it with the same kind of reason.
+        """
+        lifecycle = self.catalogue.lifecycle
+        pending = session.exec(
+            select(Deadline)
+            .where(Deadline.case_id == case.id, Deadline.status == "pending")
+            .with_for_update(skip_locked=True)
+        ).all()
+        for deadline in pending:
+            kind = lifecycle.deadlines.get(deadline.kind)
+            if kind is None or not lifecycle.deadline_applies(kind, case.state):
+                deadline.status = "cancelled"
+                deadline.fired_at = now
+                deadline.outcome = (
+                    f"no longer applies: {firing.transition.name} moved the case to {case.state}"
+                )
+                session.add(deadline)
 
     def _record_refusal(self, actor: Actor, case_id: int, refused: TransitionRefused) -> None:
         with self.db.writing() as session:
@@ -425,7 +533,7 @@ class CaseService:
 
     def _facts(self, session: Session, case: Case) -> CaseFacts:
         pending = _pending_decision(session, case.id)  # type: ignore[arg-type]
-        programme = self.catalogue.programme(self._programme_code(case.programme_id))
+        programme = self.catalogue.programme(self.programme_code(case.programme_id))
         assert programme is not None
         return CaseFacts(
             id=case.id,  # type: ignore[arg-type]
@@ -438,11 +546,12 @@ class CaseService:
                 if (p := pending)
                 else None
             ),
-            **{f: getattr(case, f) for f in AMOUNT_FIELDS},
+            call=programme.call(case.call_code),
+            **{f: getattr(case, f) for f in (*AMOUNT_FIELDS, *PERIOD_FIELDS)},
         )
 
-    def _reference(self, case: Case) -> str:
-        programme = self.catalogue.programme(self._programme_code(case.programme_id))
+    def reference(self, case: Case) -> str:
+        programme = self.catalogue.programme(self.programme_code(case.programme_id))
         return f"{programme.reference_prefix if programme else 'CASE'}-{case.id:05d}"
 
     def _public(
@@ -450,11 +559,11 @@ class CaseService:
     ) -> CasePublic:
         if parties is None:
             parties = _parties_of(session, [case.id]).get(case.id, [])  # type: ignore[list-item, arg-type]
-        code = self._programme_code(case.programme_id)
+        code = self.programme_code(case.programme_id)
         programme = self.catalogue.programme(code)
         return CasePublic(
             id=case.id,  # type: ignore[arg-type]
-            reference=self._reference(case),
+            reference=self.reference(case),
             programme=code,
             title=case.title,
             organisation_id=case.organisation_id,
@@ -464,10 +573,11 @@ class CaseService:
             ],
             state=case.state,
             version=case.version,
+            call=case.call_code,
             currency=programme.currency if programme else "",
             created_at=case.created_at,
             updated_at=case.updated_at,
-            **{f: getattr(case, f) for f in AMOUNT_FIELDS},
+            **{f: getattr(case, f) for f in (*AMOUNT_FIELDS, *PERIOD_FIELDS)},
         )
 
 
@@ -478,6 +588,30 @@ def event_public(event: AuditEvent) -> EventPublic:
     body = json.loads(event.payload)
     body.update(hash=event.hash, at=event.at)
     return EventPublic.model_validate(body)
+
+
+def _closed_detail(programme: Any, now: dt.datetime) -> str:
+    closed = [
+        f"call {c.code} closed {c.application_deadline.strftime('%d-%m-%Y %H:%M')}"
+        for c in programme.calls
+        if c.application_deadline is not None
+        and now >= c.application_deadline.replace(tzinfo=programme.zone)
+    ]
+    said = "; ".join(closed) or "no call is open yet"
+    return f"{programme.title()} takes no applications now: {said} ({programme.time_zone})"
+
+
+def _calls_closed(programme: Any, now: dt.datetime) -> dict[str, Any]:
+    """What a refused applicant needs to know: when each call closed (or opens), in local time."""
+    calls = []
+    for call in programme.calls:
+        entry: dict[str, Any] = {"call": call.code}
+        if call.opens is not None:
+            entry["opens"] = call.opens.replace(tzinfo=programme.zone).isoformat()
+        if call.application_deadline is not None:
+            entry["deadline"] = call.application_deadline.replace(tzinfo=programme.zone).isoformat()
+        calls.append(entry)
+    return {"calls": calls, "time_zone": programme.time_zone, "now": plain(now)}
 
 
 def _resolve_instant(when: dt.datetime | dt.date, zone: dt.tzinfo) -> dt.datetime:
@@ -542,6 +676,21 @@ def _store_record(
     session: Session, case: Case, record: Record, actor: Actor, now: dt.datetime
 ) -> None:
     """Persist what an effect asked for beside the case's own columns."""
+    if isinstance(record, DeadlineScheduled):
+        session.add(
+            Deadline(
+                case_id=case.id,
+                programme_id=case.programme_id,
+                call_code=case.call_code,
+                kind=record.kind,
+                fires=record.fires,
+                due_at=record.due_at,
+                time_zone=record.time_zone,
+                rule=record.rule,
+                created_at=now,
+            )
+        )
+        return
     if isinstance(record, DecisionProposed):
         session.add(
             Decision(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -13,13 +16,15 @@ from config.settings import get_settings
 from services.access import add_user, create_token
 from services.audit import verify
 from services.cases import CaseService
+from services.deadlines import DeadlineKeeper
 from services.errors import ServiceError
+from services.scheduler import Scheduler
 from services.storage.db import Database
 from services.storage.migrate import upgrade
 from services.storage.models import User
 from workflow.actors import Role
 from workflow.catalogue import load_catalogue
-from workflow.clock import SystemClock
+from workflow.clock import Clock, SettableClock, SystemClock
 from workflow.programmes import ProgrammeError
 
 app = typer.Typer(
@@ -32,12 +37,14 @@ users_app = typer.Typer(help="People who use grantflow.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+deadlines_app = typer.Typer(help="The deadlines grantflow keeps.", no_args_is_help=True)
 for sub, name in [
     (db_app, "db"),
     (users_app, "users"),
     (tokens_app, "tokens"),
     (audit_app, "audit"),
     (demo_app, "demo"),
+    (deadlines_app, "deadlines"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -45,14 +52,14 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _case_service() -> CaseService:
+def _case_service(clock: Clock | None = None) -> CaseService:
     settings = get_settings()
     try:
         catalogue = load_catalogue(settings.programmes_dir)
     except ProgrammeError as exc:
         err.print(f"[red]programme files are broken:[/red]\n{exc}")
         raise typer.Exit(2) from None
-    service = CaseService(Database(settings.database_url), catalogue, SystemClock())
+    service = CaseService(Database(settings.database_url), catalogue, clock or SystemClock())
     service.register_programmes()
     return service
 
@@ -145,13 +152,76 @@ def demo_load() -> None:
     if not settings.allow_demo_data:
         err.print("[red]demo data is switched off (GRANTFLOW_ALLOW_DEMO_DATA=false)[/red]")
         raise typer.Exit(1)
-    users = load_demo(_case_service())
+    try:
+        catalogue = load_catalogue(settings.programmes_dir)
+    except ProgrammeError as exc:
+        err.print(f"[red]programme files are broken:[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    users = load_demo(Database(settings.database_url), catalogue)
     table = Table(title="Demo users (send as: Authorization: Bearer <token>)")
     for column in ("token", "role", "name"):
         table.add_column(column)
     for u in users:
         table.add_row(u.token, u.role.value, u.name)
     out.print(table)
+
+
+@deadlines_app.command("run-due")
+def deadlines_run_due(
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="pretend it is this time, ISO 8601 with an offset (default: the real time)"
+        ),
+    ] = None,
+) -> None:
+    """Fire everything due once, oldest first, and exit: for cron, and for tests."""
+    clock: Clock = SystemClock()
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            err.print(
+                f"[red]--now {now!r}: give a time with an offset, e.g. 2017-10-31T12:00:00+01:00[/red]"
+            )
+            raise typer.Exit(2)
+        clock = SettableClock(at)
+    keeper = DeadlineKeeper(_case_service(clock))
+    result = keeper.sweep()
+    out.print(
+        f"fired {result.fired}, flagged {result.flagged}, cancelled {result.cancelled} "
+        f"(clock {clock.name}: {clock.now().isoformat()})"
+    )
+
+
+@deadlines_app.command("status")
+def deadlines_status() -> None:
+    """Is a scheduler sweeping? Exits 1 when the last sweep is stale or a deadline waits overdue."""
+    settings = get_settings()
+    keeper = DeadlineKeeper(_case_service())
+    stale_after = timedelta(seconds=settings.stale_after_seconds)
+    live = keeper.liveness(stale_after, stale_after).as_dict()
+    out.print_json(data=live)
+    if live["status"] != "ok":
+        raise typer.Exit(1)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the deadline scheduler alone (for deployments with several API workers)."""
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    running = Scheduler(
+        DeadlineKeeper(_case_service()), timedelta(seconds=settings.sweep_interval_seconds)
+    )
+    running.start()
+    signal.signal(signal.SIGTERM, lambda *_: running.stop())
+    try:
+        running.wait()
+    except KeyboardInterrupt:
+        running.stop()
 
 
 if __name__ == "__main__":

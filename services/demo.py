@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from services.access import actor_of, add_user, create_token, token_digest
 from services.cases import CaseService
+from services.deadlines import DeadlineKeeper
 from services.schemas import NewCase
+from services.storage.db import Database
 from services.storage.models import ApiToken, Organisation, User
 from workflow.actors import Actor, Role
+from workflow.catalogue import Catalogue
+from workflow.clock import SettableClock
 
 # Public bodies named in the seed texts, and a few more to make clusters and pools of.
 ORGANISATIONS = [
@@ -59,9 +65,17 @@ USERS = [
 ]
 
 
-def load_demo(cases: CaseService) -> list[DemoUser]:
-    """Create the demo data once; later calls change nothing and return the same users."""
-    db, clock = cases.db, cases.clock
+def load_demo(db: Database, catalogue: Catalogue) -> list[DemoUser]:
+    """Create the demo data once; later calls change nothing and return the same users.
+
+    The demo is a timeline: each step happens at its own date, from the STAR call of 2017 to
+    today, and before each step the deadline keeper fires whatever fell due, exactly as the
+    scheduler would have. So drafts lapse at the call's deadline, grant periods end on their day,
+    and the audit log reads like a history rather than a script run in one second.
+    """
+    clock = SettableClock(TIMELINE_START)
+    cases = CaseService(db, catalogue, clock)
+    cases.register_programmes()
     with db.writing() as session:
         if session.exec(
             select(ApiToken).where(ApiToken.token_sha256 == token_digest(USERS[0].token))
@@ -84,11 +98,24 @@ def load_demo(cases: CaseService) -> list[DemoUser]:
                 )
             create_token(session, clock, user, label="demo", token=u.token)
             actors[u.token] = actor_of(user)
-    _demo_cases(cases, orgs, actors)
+        for name in ("Arbetsförmedlingen", "Aalborg Kommune"):
+            user = add_user(session, clock, f"{name} (applicant)", Role.applicant, orgs[name])
+            actors[name] = actor_of(user)
+    _timeline(cases, DeadlineKeeper(cases, worker="demo-loader"), clock, orgs, actors)
     return USERS
 
 
-def _demo_cases(cases: CaseService, orgs: dict[str, int], actors: dict[str, Actor]) -> None:
+TIMELINE_START = dt.datetime(2017, 9, 1, 8, 0, tzinfo=dt.UTC)
+CPH, STO = ZoneInfo("Europe/Copenhagen"), ZoneInfo("Europe/Stockholm")
+
+
+def _timeline(
+    cases: CaseService,
+    keeper: DeadlineKeeper,
+    clock: SettableClock,
+    orgs: dict[str, int],
+    actors: dict[str, Actor],
+) -> None:
     cw, cw2, ap = actors["demo-caseworker"], actors["demo-caseworker-2"], actors["demo-approver"]
     knivsta, botkyrka = actors["demo-applicant-knivsta"], actors["demo-applicant-botkyrka"]
     falun, aarhus, odense = (
@@ -96,10 +123,19 @@ def _demo_cases(cases: CaseService, orgs: dict[str, int], actors: dict[str, Acto
         actors["demo-applicant-aarhus"],
         actors["demo-applicant-odense"],
     )
+    af, aalborg = actors["Arbetsförmedlingen"], actors["Aalborg Kommune"]
+    made: dict[str, int] = {}
 
-    def run(case_id: int, steps: list[tuple[Actor, str, dict[str, Any]]]) -> None:
-        for actor, name, body in steps:
-            cases.fire(actor, case_id, name, body)
+    def at(when: dt.datetime) -> None:
+        """Move the demo's clock to `when`, firing what fell due on the way."""
+        clock.set(when)
+        keeper.sweep()
+
+    def new(key: str, actor: Actor, case: NewCase) -> None:
+        made[key] = cases.create(actor, case).id
+
+    def move(key: str, actor: Actor, name: str, **body: Any) -> None:
+        cases.fire(actor, made[key], name, body)
 
     def decision(amount: str, start: str, end: str, conditions: str = "") -> dict[str, Any]:
         return {
@@ -109,33 +145,144 @@ def _demo_cases(cases: CaseService, orgs: dict[str, int], actors: dict[str, Acto
             "conditions": conditions,
         }
 
-    # Delmos: one interest waiting for assessment, one through step 2 and into step 3.
-    cases.create(
+    star = "star-flere-skal-med-2017"
+    # STAR 2017 (seeds/002): three municipalities open applications; one never submits.
+    at(dt.datetime(2017, 10, 2, 9, 0, tzinfo=CPH))
+    new("aarhus", aarhus, NewCase(programme=star, title="Opkvalificering i Jobcenter Aarhus"))
+    new("odense", odense, NewCase(programme=star, title="Opkvalificering i Jobcenter Odense"))
+    new("aalborg", aalborg, NewCase(programme=star, title="Opkvalificering i Jobcenter Aalborg"))
+    at(dt.datetime(2017, 10, 30, 14, 0, tzinfo=CPH))
+    move(
+        "odense",
+        odense,
+        "apply_implementation",
+        requested_amount="180000",
+        description="Workshops om virksomhedsrettet indsats",
+    )
+    at(dt.datetime(2017, 10, 31, 11, 40, tzinfo=CPH))
+    move(
+        "aarhus",
+        aarhus,
+        "apply_implementation",
+        requested_amount="240000",
+        description="Kurser i jobmål og cv",
+    )
+    # 12:00: the call closes, Aalborg's draft lapses (the keeper does it in the next step).
+    at(dt.datetime(2017, 11, 20, 10, 0, tzinfo=CPH))
+    move(
+        "odense",
+        cw,
+        "propose_implementation_grant",
+        **decision("150000", "2017-11-01", "2018-12-31"),
+    )
+    move("odense", ap, "grant_implementation")
+    at(dt.datetime(2017, 12, 4, 9, 30, tzinfo=CPH))  # Aarhus still undecided: flagged on 1 December
+    move(
+        "aarhus",
+        cw,
+        "propose_implementation_grant",
+        **decision("200000", "2017-12-01", "2018-12-31"),
+    )
+
+    # Delmos 2018 (seeds/004): one interest waiting, one through step 2 and applying for step 3.
+    at(dt.datetime(2018, 3, 1, 10, 0, tzinfo=STO))
+    new(
+        "botkyrka",
         botkyrka,
         NewCase(programme="delmos-2018", title="Sektorsövergripande samverkan i norra Botkyrka"),
     )
-    knivsta_delmos = cases.create(
+    new(
+        "knivsta",
         knivsta,
         NewCase(programme="delmos-2018", title="Kartläggning av boendesegregation i Knivsta"),
     )
-    run(
-        knivsta_delmos.id,
-        [
-            (cw, "invite", {"note": "Intresseanmälan ligger i linje med statsbidragets syfte."}),
-            (
-                knivsta,
-                "apply_mapping",
-                {"requested_amount": "400000", "description": "Kartläggning och behovsanalys"},
-            ),
-            (cw, "propose_mapping_grant", decision("350000", "2018-09-01", "2019-06-30")),
-            (ap, "grant_mapping", {}),
-            (knivsta, "submit_plan", {"summary": "Behovsanalys och plan för fortsatt arbete"}),
-            (knivsta, "apply_implementation", {"requested_amount": "1800000"}),
-        ],
+    at(dt.datetime(2018, 4, 10, 13, 0, tzinfo=STO))
+    move("knivsta", cw, "invite", note="Intresseanmälan ligger i linje med statsbidragets syfte.")
+    at(dt.datetime(2018, 5, 2, 9, 0, tzinfo=STO))
+    move(
+        "knivsta",
+        knivsta,
+        "apply_mapping",
+        requested_amount="400000",
+        description="Kartläggning och behovsanalys",
+    )
+    at(dt.datetime(2018, 6, 1, 9, 0, tzinfo=STO))
+    move("knivsta", cw, "propose_mapping_grant", **decision("350000", "2018-07-01", "2018-12-31"))
+    at(dt.datetime(2018, 6, 8, 15, 0, tzinfo=STO))
+    move("knivsta", ap, "grant_mapping")
+
+    # STAR, continued: Odense's period ended on 31 December 2018; it reports and is paid in arrears.
+    at(dt.datetime(2019, 2, 15, 11, 0, tzinfo=CPH))
+    move(
+        "odense",
+        odense,
+        "submit_final_report",
+        reported_costs="149200",
+        summary="Workshops og kurser afholdt for 42 medarbejdere",
+    )
+    at(dt.datetime(2019, 3, 1, 10, 0, tzinfo=CPH))
+    move("odense", cw, "accept_final_report", eligible_spent="141000")
+    move("odense", cw, "settle")
+
+    at(dt.datetime(2019, 3, 4, 9, 0, tzinfo=STO))
+    move("knivsta", knivsta, "submit_plan", summary="Behovsanalys och plan för fortsatt arbete")
+    at(dt.datetime(2019, 3, 20, 9, 0, tzinfo=STO))
+    move(
+        "knivsta",
+        knivsta,
+        "apply_implementation",
+        requested_amount="1800000",
+        description="Genomförande av planen 2019–2021",
     )
 
-    # Dua: a cluster of three municipalities with one agreement, the application still a draft.
-    cases.create(
+    # Samordningsförbundet (seeds/001): the board's decision, with its conditions; the report
+    # comes in, less was eligible than was paid, and the rest is claimed back.
+    at(dt.datetime(2020, 9, 1, 9, 0, tzinfo=STO))
+    partners = (
+        "Knivsta kommun",
+        "Heby kommun",
+        "Tierps kommun",
+        "Östhammars kommun",
+        "Älvkarleby kommun",
+    )
+    new(
+        "nya_vagar",
+        cw2,
+        NewCase(
+            programme="sf-uppsala-nya-vagar",
+            title="Nya vägar för samverkan",
+            organisation_id=orgs["Arbetsförmedlingen"],
+            partner_ids=[orgs[m] for m in partners],
+        ),
+    )
+    move(
+        "nya_vagar",
+        af,
+        "apply_implementation",
+        requested_amount="1050000",
+        description="Förstudie 50 % och operativ resurs 100 %",
+    )
+    at(dt.datetime(2020, 9, 22, 9, 0, tzinfo=STO))
+    move(
+        "nya_vagar",
+        cw2,
+        "propose_implementation_grant",
+        **decision(
+            "1050000",
+            "2020-10-01",
+            "2021-12-31",
+            "Finansieringen gäller under förutsättning att förbundet beviljas medel från "
+            "medlemsorganisationerna framöver, och att insatsen följer aktuell ansökan, gällande "
+            "lagstiftning och av förbundet antagna styrdokument.",
+        ),
+    )
+    at(dt.datetime(2020, 9, 24, 16, 0, tzinfo=STO))
+    move("nya_vagar", ap, "grant_implementation")
+
+    # Dua 2021 (seeds/000): a cluster of three municipalities with one agreement, still drafting.
+    at(dt.datetime(2021, 5, 3, 9, 0, tzinfo=STO))
+    new(
+        "dalarna",
         falun,
         NewCase(
             programme="dua-2021",
@@ -144,84 +291,17 @@ def _demo_cases(cases: CaseService, orgs: dict[str, int], actors: dict[str, Acto
         ),
     )
 
-    # Samordningsförbundet: the board's decision of seeds/001, granted with its conditions.
-    nya_vagar = cases.create(
-        cw,
-        NewCase(
-            programme="sf-uppsala-nya-vagar",
-            title="Nya vägar för samverkan",
-            organisation_id=orgs["Arbetsförmedlingen"],
-            partner_ids=[
-                orgs[m]
-                for m in (
-                    "Knivsta kommun",
-                    "Heby kommun",
-                    "Tierps kommun",
-                    "Östhammars kommun",
-                    "Älvkarleby kommun",
-                )
-            ],
-        ),
+    at(dt.datetime(2022, 2, 21, 10, 0, tzinfo=STO))
+    move(
+        "nya_vagar",
+        af,
+        "submit_final_report",
+        reported_costs="1012000",
+        summary="Förstudien klar; operativ resurs på plats i fem kommuner",
     )
-    af = _applicant_for(cases, orgs["Arbetsförmedlingen"])
-    run(
-        nya_vagar.id,
-        [
-            (
-                af,
-                "apply_implementation",
-                {
-                    "requested_amount": "1050000",
-                    "description": "Förstudie 50 % och operativ resurs 100 %",
-                },
-            ),
-            (
-                cw2,
-                "propose_implementation_grant",
-                decision(
-                    "1050000",
-                    "2020-10-01",
-                    "2021-12-31",
-                    "Finansieringen gäller under förutsättning att förbundet beviljas medel från medlemsorganisationerna "
-                    "framöver, och att insatsen följer aktuell ansökan, gällande lagstiftning och förbundets styrdokument.",
-                ),
-            ),
-            (ap, "grant_implementation", {}),
-        ],
-    )
+    at(dt.datetime(2022, 3, 10, 14, 0, tzinfo=STO))
+    move("nya_vagar", cw2, "accept_final_report", eligible_spent="980000")
+    move("nya_vagar", cw2, "claim_repayment")
 
-    # STAR: one application waiting, one paid in arrears and closed.
-    cases.create(
-        aarhus,
-        NewCase(programme="star-flere-skal-med-2017", title="Opkvalificering i Jobcenter Aarhus"),
-    )
-    odense_case = cases.create(
-        odense,
-        NewCase(programme="star-flere-skal-med-2017", title="Opkvalificering i Jobcenter Odense"),
-    )
-    run(
-        odense_case.id,
-        [
-            (odense, "apply_implementation", {"requested_amount": "180000"}),
-            (cw, "propose_implementation_grant", decision("150000", "2017-11-01", "2018-12-31")),
-            (ap, "grant_implementation", {}),
-            (cw, "end_period", {}),
-            (
-                odense,
-                "submit_final_report",
-                {"reported_costs": "149200", "summary": "Workshops og kurser afholdt"},
-            ),
-            (cw, "accept_final_report", {"eligible_spent": "141000"}),
-            (cw, "settle", {}),
-        ],
-    )
-
-
-def _applicant_for(cases: CaseService, organisation_id: int) -> Actor:
-    """An applicant user for an organisation that has none in the demo list."""
-    with cases.db.writing() as session:
-        name = f"Applicant {organisation_id}"
-        user = session.exec(select(User).where(User.name == name)).first()
-        if user is None:
-            user = add_user(session, cases.clock, name, Role.applicant, organisation_id)
-        return actor_of(user)
+    # And today: whatever else fell due since has fallen due.
+    at(max(dt.datetime.now(dt.UTC), clock.now()))

@@ -56,3 +56,8 @@ class Conflict(ServiceError):
     status = 409
     problem = "conflict"
     title = "Conflict"
+
+
+class CallClosed(Conflict):
+    problem = "call-closed"
+    title = "The call is not open for applications"

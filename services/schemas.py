@@ -45,6 +45,9 @@ class CasePublic(_Public):
     parties: list[Party]
     state: str
     version: int
+    call: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
     currency: str
     requested_amount: Decimal | None
     granted_amount: Decimal
@@ -125,3 +128,42 @@ class Me(BaseModel):
     name: str
     role: str
     organisation_id: int | None
+
+
+class DeadlinePublic(_Public):
+    id: int
+    case_id: int | None
+    programme: str
+    call_code: str | None
+    kind: str
+    label: str
+    fires: str | None
+    due_at: dt.datetime
+    due_local: str = Field(description="the due time in the programme's time zone")
+    time_zone: str
+    rule: str
+    status: str
+    fired_at: dt.datetime | None
+    fired_by: str | None
+    outcome: str | None
+    event_seq: int | None
+
+
+class DeadlinePage(BaseModel):
+    items: list[DeadlinePublic]
+    page: int
+    page_size: int
+    total: int
+
+
+class NotificationPublic(_Public):
+    id: int
+    case_id: int | None
+    deadline_id: int | None
+    kind: str
+    audience: str
+    organisation_id: int | None
+    subject: str
+    body: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None

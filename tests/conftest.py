@@ -24,7 +24,8 @@ from workflow.clock import SettableClock
 # Set to a PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run every
 # database test against PostgreSQL; each test then gets its own database made from a template.
 POSTGRES_URL = os.environ.get("GRANTFLOW_TEST_POSTGRES_URL", "")
-START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+# Early October 2017: the STAR call (closing 31-10-2017 12:00) is open, as in the seed text.
+START = dt.datetime(2017, 10, 2, 8, 0, tzinfo=dt.UTC)
 _numbers = itertools.count()
 
 
@@ -78,7 +79,10 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url=database_url, data_dir=tmp_path)
+    # No scheduler in the app: tests that need one start it, or sweep by hand with the test's clock.
+    return Settings(
+        environment="test", database_url=database_url, data_dir=tmp_path, run_scheduler=False
+    )
 
 
 @pytest.fixture

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy import func, insert
+from sqlmodel import select
 
 from services.access import add_user, create_token
 from services.storage.db import Database
-from services.storage.models import Organisation
+from services.storage.models import Case, CaseParty, Deadline, Organisation, Programme
 from workflow.actors import Role
 from workflow.clock import Clock
 
@@ -104,3 +108,59 @@ class Api:
         response = self.get(who, f"/cases/{case_id}/history", params={"include_refusals": refusals})
         assert response.status_code == 200, response.text
         return response.json()
+
+
+def seed_granted_cases(db: Database, count: int, programme: str, due_at: dt.datetime) -> list[int]:
+    """`count` granted cases whose grant period ends at `due_at`, each with its pending
+    `period_end` deadline: written straight to the tables, because making 10 000 through the
+    API would take minutes and test nothing these tests are about."""
+    with db.writing() as session:
+        programme_id = session.exec(select(Programme.id).where(Programme.code == programme)).one()
+        org = Organisation(name=f"Seed kommun {count}", kind="municipality", country="SE")
+        session.add(org)
+        session.flush()
+        now = due_at - dt.timedelta(days=400)
+        first = session.exec(select(func.coalesce(func.max(Case.id), 0))).one() + 1
+        ids = list(range(first, first + count))
+        session.execute(
+            insert(Case),
+            [
+                {
+                    "id": i,
+                    "programme_id": programme_id,
+                    "organisation_id": org.id,
+                    "title": f"Seeded case {i}",
+                    "state": "implementation_granted",
+                    "version": 1,
+                    "granted_amount": Decimal("100000"),
+                    "disbursed_amount": Decimal("100000"),
+                    "period_start": (due_at - dt.timedelta(days=365)).date(),
+                    "period_end": due_at.date(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in ids
+            ],
+        )
+        session.execute(
+            insert(CaseParty),
+            [{"case_id": i, "organisation_id": org.id, "is_lead": True} for i in ids],
+        )
+        session.execute(
+            insert(Deadline),
+            [
+                {
+                    "case_id": i,
+                    "programme_id": programme_id,
+                    "kind": "period_end",
+                    "fires": "end_period",
+                    "due_at": due_at,
+                    "time_zone": "Europe/Stockholm",
+                    "rule": f"{programme}#deadlines.period_end",
+                    "status": "pending",
+                    "created_at": now,
+                }
+                for i in ids
+            ],
+        )
+    return ids

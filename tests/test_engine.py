@@ -98,12 +98,13 @@ def test_four_eyes_refuses_the_approver_who_proposed_and_accepts_another() -> No
         NOW,
     )
     assert firing.to_state == "implementation_granted"
-    assert firing.records == [DecisionConfirmed()]
+    assert firing.records[0] == DecisionConfirmed()
     # Delmos pays up front: the grant is disbursed with the decision.
-    assert firing.changes == {
-        "granted_amount": Decimal("5000"),
-        "disbursed_amount": Decimal("5000"),
-    }
+    assert firing.changes["granted_amount"] == firing.changes["disbursed_amount"] == Decimal("5000")
+    assert (firing.changes["period_start"], firing.changes["period_end"]) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 12, 31),
+    )
 
 
 def test_a_programme_paid_in_arrears_disburses_nothing_at_the_decision() -> None:
@@ -118,7 +119,8 @@ def test_a_programme_paid_in_arrears_disburses_nothing_at_the_decision() -> None
         {},
         NOW,
     )
-    assert firing.changes == {"granted_amount": Decimal("150000")}
+    assert "disbursed_amount" not in firing.changes
+    assert firing.changes["granted_amount"] == Decimal("150000")
 
 
 @pytest.mark.parametrize(

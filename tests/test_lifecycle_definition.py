@@ -9,11 +9,12 @@ import pytest
 from config.settings import Settings
 from states import load_definition
 from workflow.catalogue import load_catalogue
-from workflow.effects import EFFECTS
+from workflow.engine import Engine
 from workflow.guards import GUARDS
 from workflow.lifecycle import load_lifecycle, parse_lifecycle
 
 LIFECYCLE = load_lifecycle()
+EFFECTS = Engine(LIFECYCLE).effect_names
 
 
 def test_every_state_is_reachable_from_an_entry_state() -> None:
@@ -30,6 +31,7 @@ def test_terminal_states_have_no_way_out_and_the_others_have_one() -> None:
 def test_every_guard_and_effect_named_in_the_definition_is_implemented() -> None:
     named_guards = {g for t in LIFECYCLE.transitions for g in t.guards}
     named_effects = {e for t in LIFECYCLE.transitions for e in t.effects}
+    named_effects |= {e for effects in LIFECYCLE.creation_effects.values() for e in effects}
     assert named_guards <= set(GUARDS)
     assert named_effects <= set(EFFECTS)
     assert LIFECYCLE.problems(GUARDS, EFFECTS) == []
@@ -89,3 +91,16 @@ def test_each_programme_enters_the_lifecycle_where_its_text_says(
     catalogue = load_catalogue(Settings().programmes_dir)
     found = catalogue.programme(programme)
     assert found is not None and found.entry == entry
+
+
+def test_every_deadline_fires_a_real_transition_or_flags_real_states() -> None:
+    for kind in LIFECYCLE.deadlines.values():
+        if kind.fires:
+            assert LIFECYCLE.any_transition(kind.fires) is not None, kind.name
+            assert "system" in LIFECYCLE.any_transition(kind.fires).roles, kind.name
+        else:
+            assert kind.round or set(kind.while_in) <= set(LIFECYCLE.states), kind.name
+
+
+def test_each_deadline_kind_has_a_schedule_effect() -> None:
+    assert {f"schedule_{k}" for k in LIFECYCLE.deadlines} <= EFFECTS

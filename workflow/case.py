@@ -8,12 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from workflow.actors import Actor
-from workflow.programmes import ProgrammeConfig
+from workflow.programmes import Call, ProgrammeConfig
 
 ZERO = Decimal("0.00")
 
 # The money a case carries, in the programme's currency. Each is a column of the case and a key in
 # the `changes` of the audit events, which is how a case is rebuilt as it stood on any date.
+# The grant period of the confirmed decision, also carried in the audit events' `changes`.
+PERIOD_FIELDS = ("period_start", "period_end")
+
 AMOUNT_FIELDS = (
     "requested_amount",  # what the applicant asked for
     "granted_amount",  # the sum of confirmed decisions
@@ -45,6 +48,9 @@ class CaseFacts:
     version: int
     organisation_id: int
     pending_decision: PendingDecision | None = None
+    call: Call | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
     requested_amount: Decimal | None = None
     granted_amount: Decimal = ZERO
     disbursed_amount: Decimal = ZERO
@@ -84,7 +90,18 @@ class DecisionWithdrawn:
     reason: str
 
 
-Record = DecisionProposed | DecisionConfirmed | DecisionWithdrawn
+@dataclass(frozen=True)
+class DeadlineScheduled:
+    """A deadline to keep: at `due_at` the scheduler fires `fires` (or only flags the case)."""
+
+    kind: str
+    due_at: dt.datetime
+    fires: str | None
+    time_zone: str
+    rule: str  # where the rule lives: "<programme>#deadlines.<kind>"
+
+
+Record = DecisionProposed | DecisionConfirmed | DecisionWithdrawn | DeadlineScheduled
 
 
 @dataclass

@@ -27,5 +27,5 @@ def load_catalogue(programmes_dir: Path) -> Catalogue:
     return Catalogue(
         lifecycle=lifecycle,
         engine=Engine(lifecycle),
-        programmes=load_programmes(programmes_dir, lifecycle.entry_states),
+        programmes=load_programmes(programmes_dir, lifecycle.entry_states, lifecycle.deadlines),
     )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from workflow.case import (
     ZERO,
     CaseFacts,
+    DeadlineScheduled,
     DecisionConfirmed,
     DecisionProposed,
     DecisionWithdrawn,
     Outcome,
     TransitionRequest,
 )
+from workflow.deadlines import rule_due
+from workflow.lifecycle import DeadlineKind
 from workflow.programmes import PaymentTiming
 
 Effect = Callable[[CaseFacts, TransitionRequest, Outcome], None]
@@ -47,6 +50,8 @@ def confirm_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) 
     assert case.pending_decision is not None  # the four_eyes guard has checked
     amount = case.pending_decision.amount
     out.changes["granted_amount"] = case.granted_amount + amount
+    out.changes["period_start"] = case.pending_decision.period_start
+    out.changes["period_end"] = case.pending_decision.period_end
     if case.programme.payment.timing is PaymentTiming.up_front:
         out.changes["disbursed_amount"] = case.disbursed_amount + amount
     out.records.append(DecisionConfirmed())
@@ -99,3 +104,28 @@ def claim_everything_disbursed(case: CaseFacts, request: TransitionRequest, out:
 @effect("record_repayment")
 def record_repayment(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
     out.changes["repaid_amount"] = case.repaid_amount + request.inputs["amount"]
+
+
+def deadline_effects(kinds: Mapping[str, DeadlineKind]) -> dict[str, Effect]:
+    """A `schedule_<kind>` effect for each deadline kind of a lifecycle: each computes its due
+    time from the programme's [deadlines.<kind>] rule and does nothing if there is no such rule."""
+
+    def schedule(kind: DeadlineKind) -> Effect:
+        def effect(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
+            call = case.call
+            anchors = {
+                "now": request.now,
+                "period_end": case.period_end,
+                "call.application_deadline": call.application_deadline if call else None,
+                "call.decision_expected_by": call.decision_expected_by if call else None,
+            }
+            due = rule_due(case.programme, kind.name, anchors)
+            if due is not None:
+                rule = f"{case.programme.code}#deadlines.{kind.name}"
+                out.records.append(
+                    DeadlineScheduled(kind.name, due, kind.fires, case.programme.time_zone, rule)
+                )
+
+        return effect
+
+    return {f"schedule_{name}": schedule(kind) for name, kind in kinds.items()}

@@ -13,8 +13,8 @@ from transitions import EventData, Machine
 
 from workflow.actors import Actor, Role
 from workflow.case import CaseFacts, Outcome, Record, TransitionRequest
-from workflow.effects import EFFECTS, Effect
-from workflow.guards import GUARDS, Guard
+from workflow.effects import EFFECTS, Effect, deadline_effects
+from workflow.guards import GUARDS, Guard, Refusal
 from workflow.lifecycle import Lifecycle, TransitionSpec
 
 
@@ -52,11 +52,12 @@ class NotAllowedInState(TransitionRefused):
 class GuardRefused(TransitionRefused):
     problem = "guard-refused"
 
-    def __init__(self, guard: Guard, reason: str, **kw: Any) -> None:
-        super().__init__(f"{guard.name}: {reason}", **kw)
+    def __init__(self, guard: Guard, refusal: Refusal, **kw: Any) -> None:
+        super().__init__(f"{guard.name}: {refusal.reason}", **kw)
         self.status = guard.status
         self.guard = guard.name
-        self.reason = reason
+        self.reason = refusal.reason
+        self.details = refusal.details
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class _CaseInMachine:
         self.request = request
         self.state = case.state
         self.outcome = Outcome()
-        self.refusal: tuple[Guard, str] | None = None
+        self.refusal: tuple[Guard, Refusal] | None = None
 
 
 class Engine:
@@ -92,6 +93,7 @@ class Engine:
         guards: Mapping[str, Guard] = GUARDS,
         effects: Mapping[str, Effect] = EFFECTS,
     ) -> None:
+        effects = {**effects, **deadline_effects(lifecycle.deadlines)}
         problems = lifecycle.problems(guards, effects)
         if problems:
             raise ValueError(f"lifecycle {lifecycle.name!r} is broken: " + "; ".join(problems))
@@ -99,6 +101,11 @@ class Engine:
         self._guards = guards
         self._effects = effects
         self.machine = build_machine(lifecycle, self._check, self._apply)
+
+    @property
+    def effect_names(self) -> set[str]:
+        """Every effect a definition may name: the registered ones and `schedule_<deadline kind>`."""
+        return set(self._effects)
 
     def open_transitions(self, state: str, role: Role | None = None) -> list[TransitionSpec]:
         found = self.lifecycle.transitions_from(state)
@@ -151,14 +158,22 @@ class Engine:
             records=model.outcome.records,
         )
 
+    def on_create(self, case: CaseFacts, actor: Actor, now: dt.datetime) -> Outcome:
+        """The effects the lifecycle declares for a case created in its entry state."""
+        request = TransitionRequest(name="create", actor=actor, inputs={}, now=now)
+        outcome = Outcome()
+        for name in self.lifecycle.creation_effects.get(case.state, ()):
+            self._effects[name](dataclasses.replace(case, **outcome.changes), request, outcome)
+        return outcome
+
     def _check(self, guard_name: str, event: EventData) -> bool:
         model: _CaseInMachine = event.model
         guard = self._guards[guard_name]
-        reason = guard.check(model.case, model.request)
-        if reason is not None:
-            model.refusal = (guard, reason)
-            return False
-        return True
+        refused = guard.check(model.case, model.request)
+        if refused is None:
+            return True
+        model.refusal = (guard, refused if isinstance(refused, Refusal) else Refusal(refused))
+        return False
 
     def _apply(self, effect_name: str, event: EventData) -> None:
         model: _CaseInMachine = event.model

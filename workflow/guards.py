@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from workflow.case import CaseFacts, TransitionRequest
 
-Check = Callable[[CaseFacts, TransitionRequest], str | None]
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a guard refused, with facts the caller can act on (shown in the problem+json)."""
+
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Check = Callable[[CaseFacts, TransitionRequest], "str | Refusal | None"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,29 @@ def four_eyes(case: CaseFacts, request: TransitionRequest) -> str | None:
     if case.pending_decision.proposed_by == request.actor.user_id:
         return "the decision was proposed by the same person; a second person must confirm it"
     return None
+
+
+@guard("before_application_deadline")
+def before_application_deadline(case: CaseFacts, request: TransitionRequest) -> Refusal | None:
+    """Applications after the call's deadline are not processed (seeds/002: "Ansøgninger sendt
+    efter fristens udløb, vil ikke blive behandlet")."""
+    if case.call is None or case.call.application_deadline is None:
+        return None
+    zone = case.programme.zone
+    deadline = case.call.application_deadline.replace(tzinfo=zone)
+    if request.now < deadline:
+        return None
+    return Refusal(
+        f"the deadline for call {case.call.code} was {deadline.strftime('%d-%m-%Y %H:%M')} "
+        f"({case.programme.time_zone}); applications after it are not processed",
+        {
+            "deadline": deadline.isoformat(),
+            "deadline_utc": deadline.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "time_zone": case.programme.time_zone,
+            "rule": f"{case.programme.code}#calls.{case.call.code}.application_deadline",
+            "now": request.now.isoformat().replace("+00:00", "Z"),
+        },
+    )
 
 
 @guard("period_is_ordered")

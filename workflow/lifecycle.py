@@ -100,11 +100,32 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
 
 
 @dataclass(frozen=True)
+class DeadlineKind:
+    """A kind of deadline: one that fires a transition, or (with `while_in`) one that only flags."""
+
+    name: str
+    label: Labels
+    fires: str | None = None
+    while_in: tuple[str, ...] = ()
+    notify: str | None = None
+    round: bool = False
+    message: Labels = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     name: str
     states: Mapping[str, StateSpec]
     transitions: tuple[TransitionSpec, ...]
     entry_states: tuple[str, ...]
+    deadlines: Mapping[str, DeadlineKind] = field(default_factory=dict)
+    creation_effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def deadline_applies(self, kind: DeadlineKind, state: str) -> bool:
+        """Whether a deadline of `kind` still means something for a case in `state`."""
+        if kind.fires is not None:
+            return self.transition(kind.fires, state) is not None
+        return state in kind.while_in
 
     def transitions_from(self, state: str) -> list[TransitionSpec]:
         return [t for t in self.transitions if state in t.sources]
@@ -159,6 +180,28 @@ class Lifecycle:
                 found.append(f"terminal state {s.name!r} has a way out: {way_out[0].name}")
             if not s.terminal and not way_out:
                 found.append(f"state {s.name!r} is not terminal but has no way out")
+        names = set(self.transition_names())
+        for kind in self.deadlines.values():
+            where = f"deadline {kind.name!r}"
+            if kind.fires is not None and kind.fires not in names:
+                found.append(f"{where}: fires unknown transition {kind.fires!r}")
+            if kind.fires is None and not kind.while_in and not kind.round:
+                found.append(
+                    f"{where}: neither fires a transition nor says while_in which states it flags"
+                )
+            found += [
+                f"{where}: unknown state {s!r} in while_in"
+                for s in kind.while_in
+                if s not in self.states
+            ]
+        for state, names_ in self.creation_effects.items():
+            if state not in self.entry_states:
+                found.append(f"creation_effects: {state!r} is not an entry state")
+            found += [
+                f"creation_effects.{state}: effect {e!r} is not implemented"
+                for e in names_
+                if e not in effects
+            ]
         for name in self.transition_names():
             shapes = {
                 (t.roles, tuple((i.name, i.type, i.required) for i in t.inputs))
@@ -183,11 +226,25 @@ def parse_lifecycle(raw: Mapping[str, Any]) -> Lifecycle:
             for name, spec in raw["states"].items()
         }
         transitions = tuple(_parse_transition(t) for t in raw["transitions"])
+        deadlines = {
+            name: DeadlineKind(
+                name=name,
+                label=dict(spec.get("label", {})),
+                fires=spec.get("fires"),
+                while_in=tuple(spec.get("while_in", ())),
+                notify=spec.get("notify"),
+                round=bool(spec.get("round", False)),
+                message=dict(spec.get("message", {})),
+            )
+            for name, spec in raw.get("deadlines", {}).items()
+        }
         return Lifecycle(
             name=raw["name"],
             states=states,
             transitions=transitions,
             entry_states=tuple(raw["entry_states"]),
+            deadlines=deadlines,
+            creation_effects={k: tuple(v) for k, v in raw.get("creation_effects", {}).items()},
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed lifecycle definition: missing or wrong {exc}") from exc

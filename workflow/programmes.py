@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 
@@ -29,6 +31,87 @@ class Payment(_Strict):
     timing: PaymentTiming
 
 
+class Calendar(_Strict):
+    """Whose working days deadlines count: a country's weekdays less its holidays (`holidays`)."""
+
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    holiday_categories: list[str] = Field(default_factory=lambda: ["public"], min_length=1)
+
+    @model_validator(mode="after")
+    def _known_country(self) -> Calendar:
+        try:
+            holidays.country_holidays(
+                self.country, years=2020, categories=tuple(self.holiday_categories)
+            )
+        except (NotImplementedError, ValueError, KeyError) as exc:
+            raise ValueError(
+                f"no holiday calendar for {self.country} {self.holiday_categories}: {exc}"
+            ) from None
+        return self
+
+
+class Call(_Strict):
+    """One call for applications (utlysning, ansøgningsrunde) of a programme."""
+
+    code: Code
+    title: str = ""
+    opens: dt.datetime | None = Field(
+        default=None, description="local time in the programme's zone"
+    )
+    application_deadline: dt.datetime | None = Field(
+        default=None, description="local time in the programme's zone"
+    )
+    decision_expected_by: dt.date | None = None
+
+    @field_validator("opens", "application_deadline")
+    @classmethod
+    def _local(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError(
+                "write a local time without an offset; the programme's time_zone places it"
+            )
+        return value
+
+
+Anchor = Literal["now", "period_end", "call.application_deadline", "call.decision_expected_by"]
+
+
+class DeadlineRule(_Strict):
+    """When a deadline of one kind falls, in one of three ways:
+
+    at = an anchor (a call's local date and time, or the end of a date);
+    after = an anchor, plus months, days or working days (ending at the end of that day);
+    before = another deadline kind of this programme, less days.
+    """
+
+    at: Anchor | None = None
+    after: Anchor | None = None
+    before: str | None = None
+    months: int | None = Field(default=None, ge=1, le=120)
+    days: int | None = Field(default=None, ge=1, le=3650)
+    working_days: int | None = Field(default=None, ge=1, le=1000)
+    # Lag (1930:173) and its Danish counterpart: a deadline on a weekend or holiday moves to the
+    # next working day.
+    roll_to_working_day: bool = True
+    source: str = Field(
+        default="", description="the line of the seed text, or whose practice it is"
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DeadlineRule:
+        ways = [w for w in ("at", "after", "before") if getattr(self, w) is not None]
+        amounts = [a for a in ("months", "days", "working_days") if getattr(self, a) is not None]
+        if len(ways) != 1:
+            raise ValueError("give exactly one of at, after or before")
+        if ways == ["at"] and amounts:
+            raise ValueError("`at` takes no months, days or working_days")
+        if ways == ["after"] and len(amounts) != 1:
+            raise ValueError("`after` takes exactly one of months, days or working_days")
+        if ways == ["before"] and amounts != ["days"]:
+            raise ValueError("`before` takes days")
+        return self
+
+
 class ProgrammeConfig(_Strict):
     """One programme file. Unknown keys are errors, so a misspelt rule never silently does nothing."""
 
@@ -44,6 +127,23 @@ class ProgrammeConfig(_Strict):
     language: str = Field(pattern=r"^[a-z]{2}$")
     entry: str
     payment: Payment
+    calendar: Calendar
+    calls: list[Call] = Field(default_factory=list)
+    deadlines: dict[str, DeadlineRule] = Field(default_factory=dict)
+
+    def call(self, code: str | None) -> Call | None:
+        return next((c for c in self.calls if c.code == code), None)
+
+    def open_call(self, now: dt.datetime) -> Call | None:
+        """The call taking applications at `now`, if the programme runs calls at all."""
+        for call in self.calls:
+            opens = call.opens and call.opens.replace(tzinfo=self.zone)
+            closes = call.application_deadline and call.application_deadline.replace(
+                tzinfo=self.zone
+            )
+            if (opens is None or now >= opens) and (closes is None or now < closes):
+                return call
+        return None
 
     @field_validator("time_zone")
     @classmethod
@@ -80,7 +180,9 @@ class ProgrammeError(ValueError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-def load_programme_file(path: Path, entry_states: Iterable[str]) -> ProgrammeFile:
+def load_programme_file(
+    path: Path, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
+) -> ProgrammeFile:
     data = path.read_bytes()
     try:
         raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
@@ -92,21 +194,37 @@ def load_programme_file(path: Path, entry_states: Iterable[str]) -> ProgrammeFil
         raise ProgrammeError(
             path, [_describe(err) for err in exc.errors(include_url=False)]
         ) from None
+    entry_states = tuple(entry_states)
+    problems = []
     if programme.entry not in entry_states:
-        raise ProgrammeError(
-            path, [f"entry: {programme.entry!r} is not an entry state ({', '.join(entry_states)})"]
+        problems.append(
+            f"entry: {programme.entry!r} is not an entry state ({', '.join(entry_states)})"
         )
+    kinds = set(deadline_kinds)
+    for kind, rule in programme.deadlines.items():
+        if kinds and kind not in kinds:
+            problems.append(
+                f"deadlines.{kind}: unknown deadline kind (the lifecycle has {', '.join(sorted(kinds))})"
+            )
+        if rule.before is not None and rule.before not in programme.deadlines:
+            problems.append(
+                f"deadlines.{kind}.before: {rule.before!r} is not a deadline of this programme"
+            )
+    if problems:
+        raise ProgrammeError(path, problems)
     return ProgrammeFile(path=path, programme=programme, sha256=hashlib.sha256(data).hexdigest())
 
 
-def load_programmes(directory: Path, entry_states: Iterable[str]) -> dict[str, ProgrammeFile]:
+def load_programmes(
+    directory: Path, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
+) -> dict[str, ProgrammeFile]:
     """Every programme in `directory`, by code; raises ProgrammeError listing every broken file."""
-    entry_states = tuple(entry_states)
+    entry_states, deadline_kinds = tuple(entry_states), tuple(deadline_kinds)
     loaded: dict[str, ProgrammeFile] = {}
     broken: list[str] = []
     for path in sorted(directory.glob("*.toml")):
         try:
-            pf = load_programme_file(path, entry_states)
+            pf = load_programme_file(path, entry_states, deadline_kinds)
         except ProgrammeError as exc:
             broken.append(str(exc))
             continue

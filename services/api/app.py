@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,8 @@ from config.settings import Settings, get_settings
 from services.api import problems
 from services.api.routes import router
 from services.cases import CaseService
+from services.deadlines import DeadlineKeeper
+from services.scheduler import Scheduler
 from services.storage.db import Database
 from workflow.catalogue import load_catalogue
 from workflow.clock import Clock, SystemClock
@@ -23,11 +26,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     catalogue = load_catalogue(settings.programmes_dir)
     db = Database(settings.database_url)
     cases = CaseService(db, catalogue, clock)
+    keeper = DeadlineKeeper(cases)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cases.register_programmes()
+        scheduler = None
+        if settings.run_scheduler:
+            scheduler = Scheduler(keeper, dt.timedelta(seconds=settings.sweep_interval_seconds))
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         db.dispose()
 
     app = FastAPI(
@@ -41,6 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.catalogue = catalogue
     app.state.db = db
     app.state.cases = cases
+    app.state.keeper = keeper
     problems.install(app)
     app.include_router(router)
     return app

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from config.settings import Settings
 from services.access import authenticate
 from services.cases import CaseService
+from services.deadlines import DeadlineKeeper
 from services.errors import Forbidden
 from services.storage.db import Database
 from workflow.actors import Actor, Role
@@ -22,6 +24,14 @@ bearer = HTTPBearer(
 
 def get_cases(request: Request) -> CaseService:
     return request.app.state.cases
+
+
+def get_keeper(request: Request) -> DeadlineKeeper:
+    return request.app.state.keeper
+
+
+def get_settings_(request: Request) -> Settings:
+    return request.app.state.settings
 
 
 def get_db(request: Request) -> Database:
@@ -49,6 +59,8 @@ def get_auditor(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
 
 
 CasesDep = Annotated[CaseService, Depends(get_cases)]
+KeeperDep = Annotated[DeadlineKeeper, Depends(get_keeper)]
+SettingsDep = Annotated[Settings, Depends(get_settings_)]
 DbDep = Annotated[Database, Depends(get_db)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

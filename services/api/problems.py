@@ -75,6 +75,7 @@ def install(app: FastAPI) -> None:
         }
         if guard := getattr(exc, "guard", None):
             extra["guard"] = guard
+            extra.update(getattr(exc, "details", {}))
         return problem_response(exc.status, exc.problem, "Transition refused", exc.detail, **extra)
 
     @app.exception_handler(InvalidInputs)

@@ -8,18 +8,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 from fastapi.responses import HTMLResponse
 
-from services.api.deps import ActorDep, AuditorDep, CasesDep, CatalogueDep, DbDep
+from services.api.deps import (
+    ActorDep,
+    AuditorDep,
+    CasesDep,
+    CatalogueDep,
+    DbDep,
+    KeeperDep,
+    SettingsDep,
+)
 from services.api.problems import DESCRIPTIONS, MEDIA_TYPE, Problem
 from services.audit import verify
 from services.cases import CaseFilter
+from services.deadlines import DeadlineFilter, case_deadlines, list_deadlines, list_notifications
 from services.errors import InvalidRequest, NotFound, PreconditionFailed
 from services.schemas import (
     CasePage,
     CasePublic,
+    DeadlinePage,
+    DeadlinePublic,
     EventPublic,
     InputPublic,
     Me,
     NewCase,
+    NotificationPublic,
     TransitionPublic,
     TransitionResult,
     VerificationPublic,
@@ -273,10 +285,55 @@ def lifecycle(catalogue: CatalogueDep, lang: Language = "en") -> dict[str, Any]:
 
 
 @router.get("/health", tags=["meta"])
-def health(db: DbDep) -> dict[str, Any]:
+def health(db: DbDep, keeper: KeeperDep, settings: SettingsDep) -> dict[str, Any]:
+    """Liveness: the audit head, the last completed deadline sweep and the oldest overdue
+    deadline. `status` turns "stale" when no scheduler has swept lately or a deadline waits."""
     with db.reading() as session:
         head = session.get(AuditHead, 1)
-    return {"status": "ok", "audit_head_seq": head.seq if head else None}
+    stale_after = dt.timedelta(seconds=settings.stale_after_seconds)
+    liveness = keeper.liveness(stale_after, stale_after).as_dict()
+    return {**liveness, "audit_head_seq": head.seq if head else None}
+
+
+@router.get("/deadlines", tags=["deadlines"])
+def deadlines(
+    actor: ActorDep,
+    cases: CasesDep,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(pattern="^(pending|fired|cancelled)$")] = None,
+    case_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    programme: Annotated[str | None, Query(max_length=64)] = None,
+    due_before: dt.datetime | None = None,
+    due_after: dt.datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DeadlinePage:
+    """Deadlines the service keeps, soonest first; applicants see their own cases' only."""
+    where = DeadlineFilter(kind, status, case_id, programme, _aware(due_before), _aware(due_after))
+    return list_deadlines(cases, actor, where, page, page_size)
+
+
+@router.get("/cases/{case_id}/deadlines", tags=["deadlines"])
+def deadlines_of_case(case_id: CaseId, actor: ActorDep, cases: CasesDep) -> list[DeadlinePublic]:
+    return case_deadlines(cases, actor, case_id)
+
+
+@router.get("/notifications", tags=["deadlines"])
+def notifications(
+    actor: ActorDep,
+    cases: CasesDep,
+    case_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[NotificationPublic]:
+    """The outbox: reminders and flags, newest first."""
+    return list_notifications(cases, actor, case_id, page, page_size)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
 
 
 @router.get("/problems/{slug}", tags=["meta"], response_class=HTMLResponse, include_in_schema=False)

@@ -34,7 +34,9 @@ class Database:
         On SQLite it begins IMMEDIATE, taking the write lock before reading, so a read-then-write
         never meets a writer that came in between. PostgreSQL code locks rows (FOR UPDATE) instead.
         """
-        with Session(self.engine, expire_on_commit=False) as session:
+        # No autoflush: a write goes out in one flush at commit (or where the code flushes for an
+        # id), not in bits before every query.
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
             session.connection(execution_options={_WRITE: True})
             try:
                 yield session

@@ -79,6 +79,9 @@ class Case(SQLModel, table=True):
     title: str
     state: str
     version: int = 1
+    call_code: str | None = Field(default=None, description="the call the application belongs to")
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
     requested_amount: Decimal | None = _money(nullable=True)
     granted_amount: Decimal = _money()
     disbursed_amount: Decimal = _money()
@@ -178,3 +181,73 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int
     response_body: str = Field(sa_type=Text)
     created_at: dt.datetime = _time()
+
+
+class Deadline(SQLModel, table=True):
+    """A date the service keeps by itself; the scheduler claims each pending one exactly once."""
+
+    __table_args__ = (
+        # The sweep's query: pending deadlines by due time, oldest first, from an index.
+        Index("ix_deadline_status_due_at", "status", "due_at"),
+        Index("ix_deadline_case_status", "case_id", "status"),
+        Index(
+            "uq_deadline_round",
+            "programme_id",
+            "call_code",
+            "kind",
+            unique=True,
+            sqlite_where=text("case_id IS NULL"),
+            postgresql_where=text("case_id IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="grant_case.id")
+    programme_id: int = Field(foreign_key="programme.id")
+    call_code: str | None = None
+    kind: str
+    fires: str | None = Field(default=None, description="the transition it fires; none for a flag")
+    due_at: dt.datetime = _time()
+    time_zone: str
+    rule: str = Field(description="<programme>#deadlines.<kind>: the configuration it came from")
+    status: str = Field(default="pending", description="pending, fired or cancelled")
+    created_at: dt.datetime = _time()
+    fired_at: dt.datetime | None = _time(nullable=True)
+    fired_by: str | None = Field(
+        default=None, description="the scheduler that fired or cancelled it"
+    )
+    outcome: str | None = Field(default=None, description="why it was cancelled, or what it did")
+    event_seq: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: reminders and flags waiting for someone to read (or a mailer to send) them."""
+
+    __table_args__ = (
+        Index("ix_notification_case", "case_id"),
+        Index("ix_notification_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="grant_case.id")
+    programme_id: int = Field(foreign_key="programme.id")
+    deadline_id: int | None = Field(default=None, foreign_key="deadline.id")
+    kind: str
+    audience: str = Field(description="the role it is for")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    subject: str
+    body: str = Field(sa_type=Text)
+    created_at: dt.datetime = _time()
+    sent_at: dt.datetime | None = _time(nullable=True)
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """Each scheduler's last sweep, so a stopped one is noticed, not discovered at audit time."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    worker: str = Field(primary_key=True)
+    started_at: dt.datetime = _time()
+    last_sweep_started_at: dt.datetime | None = _time(nullable=True)
+    last_sweep_completed_at: dt.datetime | None = _time(nullable=True)
+    fired_total: int = Field(default=0, sa_type=BigInteger)

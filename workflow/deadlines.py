@@ -1,0 +1,106 @@
+"""Deadline arithmetic: local dates and times to UTC instants, months, and working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from workflow.programmes import ProgrammeConfig
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, categories: tuple[str, ...], year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays(country, years=year, categories=categories))
+
+
+class WorkingCalendar:
+    """Which days are working days in one country: Monday to Friday, less its public holidays
+    (and, for Sweden, the days Lag (1930:173) treats as such: midsummer, Christmas and New Year's eve)."""
+
+    def __init__(self, country: str, categories: Iterable[str] = ("public",)) -> None:
+        self.country = country
+        self.categories = tuple(sorted(categories))
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in _holidays(self.country, self.categories, day.year)
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        found = holidays.country_holidays(self.country, years=day.year, categories=self.categories)
+        return found.get(day)
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """`day` itself if it is a working day, else the first one after it."""
+        while not self.is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+        """The working day `count` working days after `day` (0: `day` or the next working day)."""
+        day = self.next_working_day(day)
+        for _ in range(count):
+            day = self.next_working_day(day + dt.timedelta(days=1))
+        return day
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(f"cannot add {months} months to {day}")
+
+
+def local_instant(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A wall-clock time in `zone` as a UTC instant; daylight saving is the zone's business."""
+    if at.tzinfo is not None:
+        return at.astimezone(dt.UTC)
+    return at.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The instant a day ends in `zone`: anything done on `day` is on time."""
+    return local_instant(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), zone)
+
+
+def local_date(at: dt.datetime, zone: ZoneInfo) -> dt.date:
+    return at.astimezone(zone).date()
+
+
+def rule_due(
+    programme: ProgrammeConfig, kind: str, anchors: Mapping[str, Any]
+) -> dt.datetime | None:
+    """When a deadline of `kind` falls under `programme`'s rule, given the anchor values at hand;
+    None when the programme has no such rule or the anchor it needs is missing."""
+    rule = programme.deadlines.get(kind)
+    if rule is None:
+        return None
+    zone = programme.zone
+    calendar = WorkingCalendar(programme.calendar.country, programme.calendar.holiday_categories)
+    if rule.before is not None:
+        later = rule_due(programme, rule.before, anchors)
+        return None if later is None else later - dt.timedelta(days=rule.days or 0)
+    anchor = anchors.get(rule.at or rule.after or "")
+    if anchor is None:
+        return None
+    if rule.at is not None:
+        if isinstance(anchor, dt.datetime):
+            return local_instant(anchor, zone)
+        day = calendar.next_working_day(anchor) if rule.roll_to_working_day else anchor
+        return end_of_day(day, zone)
+    start = local_date(anchor, zone) if isinstance(anchor, dt.datetime) else anchor
+    if rule.working_days is not None:
+        return end_of_day(calendar.add_working_days(start, rule.working_days), zone)
+    day = (
+        add_months(start, rule.months) if rule.months else start + dt.timedelta(days=rule.days or 0)
+    )
+    return end_of_day(calendar.next_working_day(day) if rule.roll_to_working_day else day, zone)
