@@ -32,6 +32,7 @@ test: $(VENV)/.test-installed
 ## make bench: the performance bars, as ratios against baselines measured in the same run
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/transition.py
+	$(BIN)/python bench/deadlines.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -297,18 +297,7 @@ class CaseService:
                 CaseParty(case_id=case.id, organisation_id=p, is_lead=False) for p in partners
             ]  # type: ignore[arg-type]
             session.add_all(parties)
-            snapshot = self._public(session, case, parties).model_dump(
-                mode="json",
-                exclude={
-                    "id",
-                    "reference",
-                    "state",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                    "as_of",
-                },
-            )
+            snapshot = creation_snapshot(self._public(session, case, parties))
             event = audit.append(
                 session,
                 kind=EventKind.created,
@@ -582,6 +571,15 @@ class CaseService:
 
 
 SYSTEM_LOADER = Actor(user_id=None, name="system", role=Role.system)
+
+
+# What a case's first event records of it: everything but what the event itself says (its state
+# and version) or what is derived (its id, reference, times).
+NOT_IN_SNAPSHOT = {"id", "reference", "state", "version", "created_at", "updated_at", "as_of"}
+
+
+def creation_snapshot(case: CasePublic) -> dict[str, Any]:
+    return case.model_dump(mode="json", exclude=NOT_IN_SNAPSHOT)
 
 
 def event_public(event: AuditEvent) -> EventPublic:

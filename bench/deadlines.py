@@ -1,0 +1,182 @@
+"""The deadline scheduler at size: idle sweeps, firing rate, and memory.
+
+    python bench/deadlines.py [--small 1000] [--large 1000000] [--fire 100000] [--database-url URL]
+
+Prints, each measured in this run:
+- the time of a sweep with nothing due at SMALL and at LARGE open cases with pending deadlines,
+  and their ratio (DESIGN.md: the same order; an indexed query, never a scan);
+- the rate of firing FIRE due deadlines, each in its own transaction;
+- the resident memory of a `grantflow scheduler` process at 0 and at LARGE pending deadlines
+  (DESIGN.md: memory does not grow with the number of cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.progress import Progress
+from sqlalchemy import func
+from sqlmodel import select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.cases import CaseService  # noqa: E402
+from services.deadlines import DeadlineKeeper  # noqa: E402
+from services.generate import generate_cases  # noqa: E402
+from services.storage.db import Database  # noqa: E402
+from services.storage.migrate import upgrade  # noqa: E402
+from services.storage.models import SchedulerHeartbeat  # noqa: E402
+from workflow.catalogue import load_catalogue  # noqa: E402
+from workflow.clock import SettableClock, SystemClock  # noqa: E402
+
+
+def fresh_database(tmp: str, name: str, base_url: str | None) -> str:
+    if base_url is None:
+        url = f"sqlite:///{tmp}/{name}.db"
+    else:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        admin = create_engine(
+            make_url(base_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        )
+        db_name = f"gf_bench_{name}_{os.getpid()}"
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {db_name}"))
+        admin.dispose()
+        url = make_url(base_url).set(database=db_name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def service(url: str, clock=None) -> CaseService:  # type: ignore[no-untyped-def]
+    cases = CaseService(
+        Database(url), load_catalogue(ROOT / "config" / "programmes"), clock or SystemClock()
+    )
+    cases.register_programmes()
+    return cases
+
+
+def generate(cases: CaseService, count: int) -> float:
+    start = time.perf_counter()
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"generating {count:,} cases", total=count)
+        generate_cases(cases, count, progress=lambda n: progress.advance(task, n))
+    return time.perf_counter() - start
+
+
+def idle_sweep_ms(cases: CaseService, runs: int = 200) -> float:
+    keeper = DeadlineKeeper(cases, worker="bench-idle")
+    keeper.sweep()  # warm
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = keeper.sweep()
+        times.append((time.perf_counter() - start) * 1000)
+        assert result.handled == 0, "the idle sweep found something due"
+    return statistics.median(times)
+
+
+def scheduler_rss_mb(url: str) -> float:
+    """Start `grantflow scheduler`, let it complete three sweeps, and read its resident memory."""
+    env = {
+        **os.environ,
+        "GRANTFLOW_DATABASE_URL": url,
+        "GRANTFLOW_SWEEP_INTERVAL_SECONDS": "0.3",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "scheduler"], env=env, stderr=subprocess.DEVNULL
+    )
+    db = Database(url)
+    try:
+        deadline = time.monotonic() + 120
+        started = dt.datetime.now(dt.UTC)
+        sweeps_seen = set()
+        while time.monotonic() < deadline and len(sweeps_seen) < 3:
+            with db.reading() as session:
+                last = session.exec(
+                    select(func.max(SchedulerHeartbeat.last_sweep_completed_at))
+                ).one()
+            if last is not None and last >= started:
+                sweeps_seen.add(last)
+            time.sleep(0.1)
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        rss_kb = next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+        )
+        return rss_kb / 1024
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        db.dispose()
+
+
+def firing_rate(url: str, count: int) -> float:
+    """Deadlines fired per second, each in its own transaction, by one keeper."""
+    clock = SettableClock(
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=5 * 365)
+    )  # every period has ended
+    keeper = DeadlineKeeper(service(url, clock), worker="bench-fire")
+    start = time.perf_counter()
+    result = keeper.sweep(limit=count)
+    elapsed = time.perf_counter() - start
+    assert result.handled == count, f"only {result.handled} were due"
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--fire", type=int, default=100_000)
+    parser.add_argument(
+        "--database-url", default=None, help="a PostgreSQL server URL (default: SQLite files)"
+    )
+    args = parser.parse_args()
+    where = "SQLite" if args.database_url is None else "PostgreSQL"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = fresh_database(tmp, "empty", args.database_url)
+        small = fresh_database(tmp, "small", args.database_url)
+        large = fresh_database(tmp, "large", args.database_url)
+        small_cases, large_cases = service(small), service(large)
+        generate(small_cases, args.small)
+        made_in = generate(large_cases, args.large)
+        print(
+            f"deadline scheduler on {where}  (generated {args.large:,} cases in {made_in:.0f} s, {args.large / made_in:,.0f}/s)"
+        )
+
+        small_ms, large_ms = idle_sweep_ms(small_cases), idle_sweep_ms(large_cases)
+        print(f"  idle sweep, {args.small:>9,} pending : {small_ms:8.2f} ms (median of 200)")
+        print(f"  idle sweep, {args.large:>9,} pending : {large_ms:8.2f} ms (median of 200)")
+        print(
+            f"  ratio large / small                : {large_ms / small_ms:8.2f}x   bar: same order (< 10x) {'holds' if large_ms / small_ms < 10 else 'MISSED'}"
+        )
+
+        rss_empty, rss_large = scheduler_rss_mb(empty), scheduler_rss_mb(large)
+        print(f"  scheduler memory,         0 pending : {rss_empty:8.1f} MB")
+        print(
+            f"  scheduler memory, {args.large:>9,} pending : {rss_large:8.1f} MB   ({rss_large / rss_empty:.2f}x)"
+        )
+
+        rate = firing_rate(large, args.fire)
+        print(
+            f"  firing {args.fire:,} due deadlines        : {rate:8.0f} per second ({args.fire / rate:.0f} s), one transaction each"
+        )
+
+
+if __name__ == "__main__":
+    main()
