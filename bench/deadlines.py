@@ -96,7 +96,10 @@ def scheduler_rss_mb(url: str) -> float:
         "PYTHONPATH": str(ROOT),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "scheduler"], env=env, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "services.cli", "scheduler"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     db = Database(url)
     try:
@@ -111,6 +114,8 @@ def scheduler_rss_mb(url: str) -> float:
             if last is not None and last >= started:
                 sweeps_seen.add(last)
             time.sleep(0.1)
+        if proc.poll() is not None:
+            raise SystemExit(f"the scheduler exited: {proc.stderr.read() if proc.stderr else ''}")
         status = Path(f"/proc/{proc.pid}/status").read_text()
         rss_kb = next(
             int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")

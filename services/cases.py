@@ -27,27 +27,41 @@ from services.errors import (
 from services.schemas import CasePage, CasePublic, EventPublic, NewCase, Party, TransitionResult
 from services.storage.db import Database
 from services.storage.models import (
+    Agreement,
+    AgreementParty,
     AuditEvent,
+    BudgetLine,
     Case,
     CaseParty,
+    Commitment,
     Deadline,
     Decision,
+    Disbursement,
     IdempotencyRecord,
     Organisation,
     Programme,
+    ReportLine,
 )
 from workflow.actors import Actor, Role
 from workflow.audit_chain import plain
 from workflow.case import (
     AMOUNT_FIELDS,
     PERIOD_FIELDS,
+    REPORT_FIELDS,
+    AgreementFacts,
+    BudgetRecorded,
     CaseFacts,
+    CommitmentsMade,
     DeadlineScheduled,
     DecisionConfirmed,
     DecisionProposed,
     DecisionWithdrawn,
+    Disbursed,
+    PartyFacts,
     PendingDecision,
+    PoolFacts,
     Record,
+    ReportAssessed,
 )
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
@@ -59,8 +73,12 @@ from workflow.engine import (
     RoleNotAllowed,
     TransitionRefused,
 )
+from workflow.lifecycle import CostLine
 
 Result = TypeVar("Result", bound=BaseModel)
+
+# The case columns the rules read, and that transitions change and events carry.
+CASE_FACT_FIELDS = (*AMOUNT_FIELDS, *PERIOD_FIELDS, *REPORT_FIELDS)
 
 # Refusals worth an auditor's attention: someone tried something they may not, or the case was
 # not in a state for it. Malformed bodies and stale versions are the client's bookkeeping.
@@ -276,6 +294,10 @@ class CaseService:
             missing = sorted({lead, *partners} - known)
             if missing:
                 raise InvalidRequest(f"no organisation with id {missing}", field="organisation_id")
+            if new.agreement_id is not None and session.get(Agreement, new.agreement_id) is None:
+                raise InvalidRequest(
+                    f"no agreement with id {new.agreement_id}", field="agreement_id"
+                )
             now = self.clock.now()
             call = programme.open_call(now)
             if programme.calls and call is None:
@@ -287,6 +309,7 @@ class CaseService:
                 state=programme.entry,
                 version=1,
                 call_code=call.code if call else None,
+                agreement_id=new.agreement_id,
                 created_at=now,
                 updated_at=now,
             )
@@ -310,8 +333,7 @@ class CaseService:
             )
             case.created_at = case.updated_at = event.at
             created = self.catalogue.engine.on_create(self._facts(session, case), actor, now)
-            for record in created.records:
-                _store_record(session, case, record, actor, now)
+            _store_records(session, case, created.records, actor, now)
             return self._public(session, case, parties)
 
         return self._idempotent(
@@ -373,7 +395,8 @@ class CaseService:
         if actor.role is Role.applicant and case.organisation_id != actor.organisation_id:
             raise Forbidden("only the lead applicant acts on a joint application", case_id=case_id)
         now = self.clock.now()
-        firing = self.catalogue.engine.fire(self._facts(session, case), name, actor, body, now)
+        engine = self.catalogue.engine
+        firing = engine.fire(self._facts(session, case, engine.needs(name)), name, actor, body, now)
         return self._apply(session, case, firing, actor, now, details)
 
     def _apply(
@@ -390,8 +413,7 @@ class CaseService:
         case.state = firing.to_state
         case.version += 1
         self._cancel_obsolete_deadlines(session, case, firing, now)
-        for record in firing.records:
-            _store_record(session, case, record, actor, now)
+        _store_records(session, case, firing.records, actor, now)
         event = audit.append(
             session,
             kind=EventKind.transition,
@@ -405,7 +427,7 @@ class CaseService:
             inputs=firing.inputs,
             changes=firing.changes,
             reason=firing.inputs.get("reason"),
-            details=details,
+            details={**firing.explanation, **(details or {})},
         )
         case.updated_at = event.at
         session.add(case)
@@ -520,23 +542,49 @@ class CaseService:
             raise NotFound(f"there is no case {case_id}", case_id=case_id)
         return case
 
-    def _facts(self, session: Session, case: Case) -> CaseFacts:
-        pending = _pending_decision(session, case.id)  # type: ignore[arg-type]
+    def _facts(
+        self, session: Session, case: Case, needs: frozenset[str] = frozenset()
+    ) -> CaseFacts:
+        """What the rules know of a case: its columns always, and what a transition `needs` of
+        the rest (so a transition that checks no pool neither reads nor locks it)."""
         programme = self.catalogue.programme(self.programme_code(case.programme_id))
         assert programme is not None
+        extra: dict[str, Any] = {}
+        if "pending_decision" in needs and (p := _pending_decision(session, case.id)) is not None:  # type: ignore[arg-type]
+            extra["pending_decision"] = PendingDecision(
+                p.amount, p.period_start, p.period_end, p.conditions, p.proposed_by
+            )
+        if "parties" in needs:
+            rows = session.exec(
+                select(CaseParty, Organisation.kind)
+                .join(Organisation, Organisation.id == CaseParty.organisation_id)  # type: ignore[arg-type]
+                .where(CaseParty.case_id == case.id)
+            ).all()
+            extra["parties"] = tuple(
+                PartyFacts(p.organisation_id, kind, p.is_lead) for p, kind in rows
+            )
+        if "agreement" in needs and case.agreement_id is not None:
+            extra["agreement"] = _agreement_facts(session, case.agreement_id)
+        if "pool" in needs:
+            # Locked: two decisions racing for the last of a pool are taken one after the other.
+            row = session.exec(
+                select(Programme).where(Programme.id == case.programme_id).with_for_update()
+            ).one()
+            extra["pool"] = PoolFacts(committed=row.committed)
+        if "budget" in needs:
+            lines = session.exec(select(BudgetLine).where(BudgetLine.case_id == case.id)).all()
+            extra["budget_lines"] = tuple(
+                CostLine(line=b.line, category=b.category, amount=b.amount) for b in lines
+            )
         return CaseFacts(
             id=case.id,  # type: ignore[arg-type]
             programme=programme,
             state=case.state,
             version=case.version,
             organisation_id=case.organisation_id,
-            pending_decision=(
-                PendingDecision(p.amount, p.period_start, p.period_end, p.conditions, p.proposed_by)
-                if (p := pending)
-                else None
-            ),
             call=programme.call(case.call_code),
-            **{f: getattr(case, f) for f in (*AMOUNT_FIELDS, *PERIOD_FIELDS)},
+            **extra,
+            **{f: getattr(case, f) for f in CASE_FACT_FIELDS},
         )
 
     def reference(self, case: Case) -> str:
@@ -566,7 +614,8 @@ class CaseService:
             currency=programme.currency if programme else "",
             created_at=case.created_at,
             updated_at=case.updated_at,
-            **{f: getattr(case, f) for f in (*AMOUNT_FIELDS, *PERIOD_FIELDS)},
+            agreement_id=case.agreement_id,
+            **{f: getattr(case, f) for f in CASE_FACT_FIELDS},
         )
 
 
@@ -639,6 +688,23 @@ def _lead_first(parties: list[CaseParty]) -> list[CaseParty]:
     return sorted(parties, key=lambda p: (not p.is_lead, p.organisation_id))
 
 
+def _agreement_facts(session: Session, agreement_id: int) -> AgreementFacts | None:
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None:
+        return None
+    parties = session.exec(
+        select(AgreementParty.organisation_id).where(AgreementParty.agreement_id == agreement_id)
+    ).all()
+    return AgreementFacts(
+        id=agreement_id,
+        title=agreement.title,
+        valid_from=agreement.valid_from,
+        valid_to=agreement.valid_to,
+        party_ids=frozenset(parties),
+        local_tracks=len(json.loads(agreement.local_tracks)),
+    )
+
+
 def _pending_decision(session: Session, case_id: int) -> Decision | None:
     return session.exec(
         select(Decision).where(Decision.case_id == case_id, Decision.status == "proposed")
@@ -670,45 +736,86 @@ def _replay_exists(session: Session, actor: Actor, key: str) -> bool:
     return session.exec(query).first() is not None
 
 
-def _store_record(
-    session: Session, case: Case, record: Record, actor: Actor, now: dt.datetime
+def _store_records(
+    session: Session, case: Case, records: list[Record], actor: Actor, now: dt.datetime
 ) -> None:
-    """Persist what an effect asked for beside the case's own columns."""
-    if isinstance(record, DeadlineScheduled):
-        session.add(
-            Deadline(
-                case_id=case.id,
-                programme_id=case.programme_id,
-                call_code=case.call_code,
-                kind=record.kind,
-                fires=record.fires,
-                due_at=record.due_at,
-                time_zone=record.time_zone,
-                rule=record.rule,
-                created_at=now,
+    """Persist what the effects asked for beside the case's own columns."""
+    decision = None
+    for record in records:
+        if isinstance(record, DeadlineScheduled):
+            session.add(
+                Deadline(
+                    case_id=case.id,
+                    programme_id=case.programme_id,
+                    call_code=case.call_code,
+                    kind=record.kind,
+                    fires=record.fires,
+                    due_at=record.due_at,
+                    time_zone=record.time_zone,
+                    rule=record.rule,
+                    created_at=now,
+                )
             )
-        )
-        return
-    if isinstance(record, DecisionProposed):
-        session.add(
-            Decision(
-                case_id=case.id,  # type: ignore[arg-type]
-                status="proposed",
-                amount=record.amount,
-                period_start=record.period_start,
-                period_end=record.period_end,
-                conditions=record.conditions,
-                proposed_by=actor.user_id,
-                proposed_at=now,
+        elif isinstance(record, DecisionProposed):
+            session.add(
+                Decision(
+                    case_id=case.id,  # type: ignore[arg-type]
+                    status="proposed",
+                    amount=record.amount,
+                    period_start=record.period_start,
+                    period_end=record.period_end,
+                    conditions=record.conditions,
+                    proposed_by=actor.user_id,
+                    proposed_at=now,
+                )
             )
-        )
-        return
-    pending = _pending_decision(session, case.id)  # type: ignore[arg-type]
-    if pending is None:
-        return
-    pending.settled_by, pending.settled_at = actor.user_id, now
-    if isinstance(record, DecisionConfirmed):
-        pending.status = "confirmed"
-    elif isinstance(record, DecisionWithdrawn):
-        pending.status, pending.withdrawn_reason = "withdrawn", record.reason
-    session.add(pending)
+        elif isinstance(record, DecisionConfirmed | DecisionWithdrawn):
+            decision = _pending_decision(session, case.id)  # type: ignore[arg-type]
+            if decision is None:
+                continue
+            decision.settled_by, decision.settled_at = actor.user_id, now
+            if isinstance(record, DecisionConfirmed):
+                decision.status = "confirmed"
+                programme = session.get(Programme, case.programme_id)
+                assert programme is not None
+                programme.committed += decision.amount
+                session.add(programme)
+            else:
+                decision.status, decision.withdrawn_reason = "withdrawn", record.reason
+            session.add(decision)
+        elif isinstance(record, CommitmentsMade):
+            assert decision is not None, "commitments follow the decision they split"
+            session.flush()  # the decision's id
+            session.add_all(
+                Commitment(
+                    case_id=case.id, decision_id=decision.id, fiscal_year=year, amount=amount
+                )  # type: ignore[arg-type]
+                for year, amount in record.by_year
+            )
+        elif isinstance(record, Disbursed):
+            session.add(
+                Disbursement(case_id=case.id, amount=record.amount, kind=record.kind, paid_at=now)
+            )  # type: ignore[arg-type]
+        elif isinstance(record, BudgetRecorded):
+            for old in session.exec(select(BudgetLine).where(BudgetLine.case_id == case.id)).all():
+                session.delete(old)  # a new application brings a new budget
+            session.add_all(
+                BudgetLine(case_id=case.id, line=b.line, category=b.category, amount=b.amount)  # type: ignore[arg-type]
+                for b in record.lines
+            )
+        elif isinstance(record, ReportAssessed):
+            previous = session.exec(
+                select(func.max(ReportLine.report_no)).where(ReportLine.case_id == case.id)
+            ).one()
+            session.add_all(
+                ReportLine(
+                    case_id=case.id,  # type: ignore[arg-type]
+                    report_no=(previous or 0) + 1,
+                    line=a.line,
+                    category=a.category,
+                    amount=a.amount,
+                    eligible=a.eligible,
+                    reason=a.reason,
+                )
+                for a in record.lines
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,7 +26,8 @@ from services.storage.models import User
 from workflow.actors import Role
 from workflow.catalogue import load_catalogue
 from workflow.clock import Clock, SettableClock, SystemClock
-from workflow.programmes import ProgrammeError
+from workflow.lifecycle import load_lifecycle
+from workflow.programmes import ProgrammeError, load_programme_file
 
 app = typer.Typer(
     help="grantflow: case management for public grants.",
@@ -38,6 +40,7 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 deadlines_app = typer.Typer(help="The deadlines grantflow keeps.", no_args_is_help=True)
+programs_app = typer.Typer(help="The programme files in config/programmes/.", no_args_is_help=True)
 for sub, name in [
     (db_app, "db"),
     (users_app, "users"),
@@ -45,6 +48,7 @@ for sub, name in [
     (audit_app, "audit"),
     (demo_app, "demo"),
     (deadlines_app, "deadlines"),
+    (programs_app, "programs"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -222,6 +226,33 @@ def scheduler() -> None:
         running.wait()
     except KeyboardInterrupt:
         running.stop()
+
+
+@programs_app.command("check")
+def programs_check(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="programme files to check (default: every file in the programmes folder)"
+        ),
+    ] = None,
+) -> None:
+    """Validate programme files against the schema; exit 1 naming each file, key and why."""
+    lifecycle = load_lifecycle()
+    paths = files or sorted(get_settings().programmes_dir.glob("*.toml"))
+    broken = 0
+    for path in paths:
+        try:
+            pf = load_programme_file(path, lifecycle.entry_states, lifecycle.deadlines)
+        except ProgrammeError as exc:
+            broken += 1
+            err.print(f"[red]✗ {path}[/red]")
+            for problem in exc.problems:
+                err.print(f"    {problem}")
+            continue
+        out.print(f"[green]✓ {path}[/green]  {pf.programme.code}: {pf.programme.title()}")
+    if broken:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from sqlmodel import select
 from services.access import actor_of, add_user, create_token, token_digest
 from services.cases import CaseService
 from services.deadlines import DeadlineKeeper
+from services.grants import AllocationTerms, allocation_confirm
+from services.organisations import NewAgreement, add_agreement
 from services.schemas import NewCase
 from services.storage.db import Database
 from services.storage.models import ApiToken, Organisation, User
@@ -106,6 +108,10 @@ def load_demo(db: Database, catalogue: Catalogue) -> list[DemoUser]:
 
 
 TIMELINE_START = dt.datetime(2017, 9, 1, 8, 0, tzinfo=dt.UTC)
+STAR_BUDGET = [
+    {"line": "Kurser og workshops", "category": "activities", "amount": "150000"},
+    {"line": "Lokaler og forplejning", "category": "premises_and_catering", "amount": "30000"},
+]
 CPH, STO = ZoneInfo("Europe/Copenhagen"), ZoneInfo("Europe/Stockholm")
 
 
@@ -158,6 +164,8 @@ def _timeline(
         "apply_implementation",
         requested_amount="180000",
         description="Workshops om virksomhedsrettet indsats",
+        target_group_size=2100,
+        budget=STAR_BUDGET,
     )
     at(dt.datetime(2017, 10, 31, 11, 40, tzinfo=CPH))
     move(
@@ -166,23 +174,24 @@ def _timeline(
         "apply_implementation",
         requested_amount="240000",
         description="Kurser i jobmål og cv",
+        target_group_size=3400,
+        budget=STAR_BUDGET,
     )
     # 12:00: the call closes, Aalborg's draft lapses (the keeper does it in the next step).
+    # After the deadline the pool is shared (floor first, the rest by target group): here the
+    # two applications ask for less than the pool, so each is proposed at what it asked for.
+    at(dt.datetime(2017, 11, 6, 10, 0, tzinfo=CPH))
+    allocation_confirm(
+        cases,
+        cw,
+        star,
+        "2017",
+        AllocationTerms(period_start=dt.date(2017, 11, 1), period_end=dt.date(2018, 12, 31)),
+    )
     at(dt.datetime(2017, 11, 20, 10, 0, tzinfo=CPH))
     move(
-        "odense",
-        cw,
-        "propose_implementation_grant",
-        **decision("150000", "2017-11-01", "2018-12-31"),
-    )
-    move("odense", ap, "grant_implementation")
-    at(dt.datetime(2017, 12, 4, 9, 30, tzinfo=CPH))  # Aarhus still undecided: flagged on 1 December
-    move(
-        "aarhus",
-        cw,
-        "propose_implementation_grant",
-        **decision("200000", "2017-12-01", "2018-12-31"),
-    )
+        "odense", ap, "grant_implementation"
+    )  # Aarhus waits for its approver: flagged on 1 December
 
     # Delmos 2018 (seeds/004): one interest waiting, one through step 2 and applying for step 3.
     at(dt.datetime(2018, 3, 1, 10, 0, tzinfo=STO))
@@ -217,11 +226,20 @@ def _timeline(
         "odense",
         odense,
         "submit_final_report",
-        reported_costs="149200",
+        certification="management",
+        cost_lines=[
+            {"line": "Kurser og workshops", "category": "activities", "amount": "121000"},
+            {
+                "line": "Lokaler og forplejning",
+                "category": "premises_and_catering",
+                "amount": "20000",
+            },
+            {"line": "Administration", "category": "overhead", "amount": "8200"},
+        ],
         summary="Workshops og kurser afholdt for 42 medarbejdere",
     )
     at(dt.datetime(2019, 3, 1, 10, 0, tzinfo=CPH))
-    move("odense", cw, "accept_final_report", eligible_spent="141000")
+    move("odense", cw, "accept_final_report")  # the overhead line does not count: 141 000
     move("odense", cw, "settle")
 
     at(dt.datetime(2019, 3, 4, 9, 0, tzinfo=STO))
@@ -281,13 +299,28 @@ def _timeline(
 
     # Dua 2021 (seeds/000): a cluster of three municipalities with one agreement, still drafting.
     at(dt.datetime(2021, 5, 3, 9, 0, tzinfo=STO))
+    cluster = [orgs["Falu kommun"], orgs["Borlänge kommun"], orgs["Gagnefs kommun"]]
+    overenskommelse = add_agreement(
+        cases.db,
+        clock,
+        cw,
+        NewAgreement(
+            title="Lokal överenskommelse om unga och nyanlända i södra Dalarna",
+            employment_service_id=orgs["Arbetsförmedlingen"],
+            party_ids=cluster,
+            valid_from=dt.date(2020, 3, 1),
+            valid_to=dt.date(2022, 12, 31),
+            local_tracks=["Vård och omsorg", "Industri och teknik", "Handel och logistik"],
+        ),
+    )
     new(
         "dalarna",
         falun,
         NewCase(
             programme="dua-2021",
             title="Lokala jobbspår i Dalarna",
-            partner_ids=[orgs["Borlänge kommun"], orgs["Gagnefs kommun"]],
+            partner_ids=cluster[1:],
+            agreement_id=overenskommelse.id,
         ),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,8 +26,14 @@ class NewCase(BaseModel):
         le=2**31 - 1,
         description="the lead applicant; an applicant's own by default",
     )
-    partner_ids: list[int] = Field(
+    partner_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
         default_factory=list, max_length=100, description="other organisations applying jointly"
+    )
+    agreement_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="the joint local agreement a cluster applies under",
     )
 
 
@@ -46,8 +52,10 @@ class CasePublic(_Public):
     state: str
     version: int
     call: str | None = None
+    agreement_id: int | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    target_group_size: int | None = None
     currency: str
     requested_amount: Decimal | None
     granted_amount: Decimal
@@ -57,6 +65,10 @@ class CasePublic(_Public):
     to_repay: Decimal
     balance_due: Decimal
     repaid_amount: Decimal
+    assessed_eligible: Decimal | None = Field(
+        default=None, description="eligible per the report's lines"
+    )
+    certification: str | None = Field(default=None, description="who certified the final accounts")
     created_at: dt.datetime
     updated_at: dt.datetime
     as_of: dt.datetime | None = Field(

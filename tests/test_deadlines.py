@@ -135,9 +135,9 @@ def test_a_working_day_deadline_that_would_fall_on_a_swedish_holiday_moves_to_th
 def test_a_final_report_due_on_christmas_day_is_due_at_the_end_of_the_next_working_day(
     api: Api, clock: SettableClock
 ) -> None:
-    # Dua: final report two months after the period. A period ending 25 October 2021 puts it on
+    # Samordningsförbundet: final report two months after the period. A period ending 25 October 2021 puts it on
     # Saturday 25 December; the 26th is a Sunday, so it is due on Monday the 27th.
-    case = api.create_case("knivsta", "dua-2021")
+    case = api.create_case("knivsta", "sf-uppsala-nya-vagar")
     api.move("knivsta", case["id"], "apply_implementation", requested_amount="500000")
     api.move(
         "caseworker",
@@ -166,7 +166,7 @@ def test_deadlines_that_fell_due_while_the_service_was_down_fire_at_start_oldest
 ) -> None:
     granted = []
     for period_end in ("2021-06-30", "2021-03-31", "2021-09-30"):
-        case = api.create_case("knivsta", "dua-2021", f"Ends {period_end}")
+        case = api.create_case("knivsta", "sf-uppsala-nya-vagar", f"Ends {period_end}")
         api.move("knivsta", case["id"], "apply_implementation", requested_amount="100000")
         api.move(
             "caseworker",
@@ -202,13 +202,13 @@ def test_deadlines_that_fell_due_while_the_service_was_down_fire_at_start_oldest
 def test_a_deadline_whose_transition_the_case_no_longer_allows_is_cancelled_with_a_reason(
     api: Api, app, clock: SettableClock, keeper: DeadlineKeeper
 ) -> None:
-    case = api.create_case("knivsta", "dua-2021")
+    case = api.create_case("knivsta", "sf-uppsala-nya-vagar")
     # A deadline that somehow outlived its state (written behind the service's back).
     with app.state.db.writing() as session:
         session.add(
             Deadline(
                 case_id=case["id"],
-                programme_id=app.state.cases.programme_id("dua-2021"),
+                programme_id=app.state.cases.programme_id("sf-uppsala-nya-vagar"),
                 kind="final_report",
                 fires="mark_report_overdue",
                 due_at=clock.now() - dt.timedelta(hours=1),
@@ -282,7 +282,7 @@ def test_health_goes_stale_when_no_scheduler_sweeps_and_recovers_after_a_sweep(
     assert before["status"] == "stale" and before["scheduler"]["last_sweep_completed_at"] is None
     keeper.sweep()
     assert api.client.get("/health").json()["status"] == "ok"
-    seed_granted_cases(app.state.db, 1, "dua-2021", clock.now() - dt.timedelta(hours=2))
+    seed_granted_cases(app.state.db, 1, "sf-uppsala-nya-vagar", clock.now() - dt.timedelta(hours=2))
     clock.advance(dt.timedelta(minutes=10))
     stale = api.client.get("/health").json()
     assert stale["status"] == "stale"

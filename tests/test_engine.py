@@ -9,7 +9,7 @@ import pytest
 
 from config.settings import Settings
 from workflow.actors import Actor, Role
-from workflow.case import CaseFacts, DecisionConfirmed, PendingDecision
+from workflow.case import CaseFacts, DecisionConfirmed, PartyFacts, PendingDecision
 from workflow.catalogue import load_catalogue
 from workflow.engine import GuardRefused, NotAllowedInState, RoleNotAllowed, UnknownTransition
 from workflow.lifecycle import InvalidInputs
@@ -25,6 +25,7 @@ APPLICANT = Actor(3, "Knivsta", Role.applicant, organisation_id=10)
 def case(state: str, programme: str = "delmos-2018", **facts) -> CaseFacts:
     config = CATALOGUE.programme(programme)
     assert config is not None
+    facts.setdefault("parties", (PartyFacts(10, "municipality", True),))
     return CaseFacts(id=1, programme=config, state=state, version=1, organisation_id=10, **facts)
 
 

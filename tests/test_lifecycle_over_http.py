@@ -84,7 +84,18 @@ def test_star_case_is_paid_in_arrears_from_application_to_closed(api: Api) -> No
     assert case["currency"] == "DKK"
 
     steps = [
-        ("aarhus", "apply_implementation", {"requested_amount": "180000"}),
+        (
+            "aarhus",
+            "apply_implementation",
+            {
+                "requested_amount": "180000",
+                "target_group_size": 1200,
+                "budget": [
+                    {"line": "Kurser", "category": "activities", "amount": "150000"},
+                    {"line": "Lokaler", "category": "premises_and_catering", "amount": "30000"},
+                ],
+            },
+        ),
         (
             "caseworker",
             "propose_implementation_grant",
@@ -92,8 +103,19 @@ def test_star_case_is_paid_in_arrears_from_application_to_closed(api: Api) -> No
         ),
         ("approver", "grant_implementation", {}),
         ("caseworker", "end_period", {}),
-        ("aarhus", "submit_final_report", {"reported_costs": "149200"}),
-        ("caseworker", "accept_final_report", {"eligible_spent": "141000"}),
+        (
+            "aarhus",
+            "submit_final_report",
+            {
+                "certification": "management",
+                "cost_lines": [
+                    {"line": "Kurser", "category": "activities", "amount": "120000"},
+                    {"line": "Lokaler", "category": "premises_and_catering", "amount": "21000"},
+                    {"line": "Kurser", "category": "overhead", "amount": "8200"},
+                ],
+            },
+        ),
+        ("caseworker", "accept_final_report", {}),
     ]
     visited = walk(api, case["id"], steps)
     assert visited[-1] == "settlement"

@@ -38,16 +38,33 @@ VALUES = {
     "date": st.dates(dt.date(2017, 1, 1), dt.date(2022, 12, 31)).map(dt.date.isoformat),
     "text": st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
     "integer": st.integers(0, 1000),
+    "cost_lines": st.lists(
+        st.fixed_dictionaries(
+            {
+                "line": st.sampled_from(["Kurser", "Resor", "Lokaler", "Utomlands"]),
+                "category": st.sampled_from(
+                    ["staff", "travel", "activities", "overhead", "abroad"]
+                ),
+                "amount": st.sampled_from(["1000", "25000", "120000.50"]),
+            }
+        ),
+        min_size=1,
+        max_size=4,
+    ),
 }
+
+
+def value_for(spec: InputSpec) -> st.SearchStrategy:
+    return st.sampled_from(spec.choices) if spec.type == "choice" else VALUES[spec.type]
 
 
 def inputs_for(specs: tuple[InputSpec, ...]) -> st.SearchStrategy[dict]:
     """Mostly complete, well-formed bodies (so cases travel), sometimes anything goes."""
     complete = st.fixed_dictionaries(
-        {s.name: VALUES[s.type] for s in specs if s.required},
-        optional={s.name: VALUES[s.type] for s in specs if not s.required},
+        {s.name: value_for(s) for s in specs if s.required},
+        optional={s.name: value_for(s) for s in specs if not s.required},
     )
-    anything = st.fixed_dictionaries({}, optional={s.name: VALUES[s.type] for s in specs})
+    anything = st.fixed_dictionaries({}, optional={s.name: value_for(s) for s in specs})
     return st.one_of(complete, complete, complete, anything)
 
 

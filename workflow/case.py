@@ -8,21 +8,23 @@ from decimal import Decimal
 from typing import Any
 
 from workflow.actors import Actor
+from workflow.lifecycle import CostLine
 from workflow.programmes import Call, ProgrammeConfig
 
 ZERO = Decimal("0.00")
 
-# The money a case carries, in the programme's currency. Each is a column of the case and a key in
-# the `changes` of the audit events, which is how a case is rebuilt as it stood on any date.
-# The grant period of the confirmed decision, also carried in the audit events' `changes`.
-PERIOD_FIELDS = ("period_start", "period_end")
+# Case columns the rules read and effects change. Each is also a key in the `changes` of the audit
+# events, which is how a case is rebuilt as it stood on any date.
+PERIOD_FIELDS = ("period_start", "period_end")  # the confirmed decision's grant period
+REPORT_FIELDS = ("target_group_size", "assessed_eligible", "certification")
 
+# The money a case carries, in the programme's currency.
 AMOUNT_FIELDS = (
     "requested_amount",  # what the applicant asked for
     "granted_amount",  # the sum of confirmed decisions
     "disbursed_amount",  # paid out so far
     "reported_costs",  # costs in the final report
-    "eligible_spent",  # costs the caseworker found eligible
+    "eligible_spent",  # costs the caseworker accepted as eligible
     "to_repay",  # claimed back: disbursed − eligible, never below zero
     "balance_due",  # still to pay out: min(granted, eligible) − disbursed, never below zero
     "repaid_amount",  # repayments received
@@ -41,6 +43,32 @@ class PendingDecision:
 
 
 @dataclass(frozen=True)
+class PartyFacts:
+    organisation_id: int
+    kind: str
+    is_lead: bool
+
+
+@dataclass(frozen=True)
+class AgreementFacts:
+    """A joint local agreement between municipalities and the employment service (seeds/000, 003)."""
+
+    id: int
+    title: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    party_ids: frozenset[int]
+    local_tracks: int
+
+
+@dataclass(frozen=True)
+class PoolFacts:
+    """What the programme's pool has committed in confirmed decisions, across all its calls."""
+
+    committed: Decimal
+
+
+@dataclass(frozen=True)
 class CaseFacts:
     id: int
     programme: ProgrammeConfig
@@ -48,7 +76,14 @@ class CaseFacts:
     version: int
     organisation_id: int
     pending_decision: PendingDecision | None = None
+    parties: tuple[PartyFacts, ...] = ()
+    agreement: AgreementFacts | None = None
+    pool: PoolFacts | None = None
+    budget_lines: tuple[CostLine, ...] = ()
     call: Call | None = None
+    target_group_size: int | None = None
+    assessed_eligible: Decimal | None = None
+    certification: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     requested_amount: Decimal | None = None
@@ -101,7 +136,39 @@ class DeadlineScheduled:
     rule: str  # where the rule lives: "<programme>#deadlines.<kind>"
 
 
-Record = DecisionProposed | DecisionConfirmed | DecisionWithdrawn | DeadlineScheduled
+@dataclass(frozen=True)
+class BudgetRecorded:
+    lines: tuple[CostLine, ...]
+
+
+@dataclass(frozen=True)
+class ReportAssessed:
+    lines: tuple[Any, ...]  # workflow.reports.AssessedLine
+
+
+@dataclass(frozen=True)
+class CommitmentsMade:
+    """A decision's amount as commitments per fiscal year (seeds/002, seeds/004)."""
+
+    by_year: tuple[tuple[int, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Disbursed:
+    amount: Decimal
+    kind: str  # "advance" (paid with the decision) or "payout" (paid after the report)
+
+
+Record = (
+    DecisionProposed
+    | DecisionConfirmed
+    | DecisionWithdrawn
+    | DeadlineScheduled
+    | BudgetRecorded
+    | ReportAssessed
+    | CommitmentsMade
+    | Disbursed
+)
 
 
 @dataclass
@@ -110,3 +177,5 @@ class Outcome:
 
     changes: dict[str, Any] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
+    # The figures a rule worked from, for the audit event (a settlement's arithmetic, say).
+    explanation: dict[str, Any] = field(default_factory=dict)

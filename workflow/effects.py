@@ -4,36 +4,51 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from workflow.allocation import split_by_year
 from workflow.case import (
     ZERO,
+    BudgetRecorded,
     CaseFacts,
+    CommitmentsMade,
     DeadlineScheduled,
     DecisionConfirmed,
     DecisionProposed,
     DecisionWithdrawn,
+    Disbursed,
     Outcome,
+    ReportAssessed,
     TransitionRequest,
 )
 from workflow.deadlines import rule_due
-from workflow.lifecycle import DeadlineKind
+from workflow.lifecycle import CostLine, DeadlineKind
 from workflow.programmes import PaymentTiming
+from workflow.reports import assess, eligible_total
 
 Effect = Callable[[CaseFacts, TransitionRequest, Outcome], None]
 
 EFFECTS: dict[str, Effect] = {}
+# Facts beyond the case's own columns an effect reads (see CaseFacts), by effect name.
+EFFECT_NEEDS: dict[str, frozenset[str]] = {}
 
 
-def effect(name: str) -> Callable[[Effect], Effect]:
+def effect(name: str, needs: tuple[str, ...] = ()) -> Callable[[Effect], Effect]:
     def register(fn: Effect) -> Effect:
         EFFECTS[name] = fn
+        EFFECT_NEEDS[name] = frozenset(needs)
         return fn
 
     return register
 
 
-@effect("record_requested_amount")
-def record_requested_amount(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
+@effect("record_application")
+def record_application(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
     out.changes["requested_amount"] = request.inputs["requested_amount"]
+    if "target_group_size" in request.inputs:
+        out.changes["target_group_size"] = request.inputs["target_group_size"]
+    if "budget" in request.inputs:
+        out.records.append(
+            BudgetRecorded(tuple(CostLine(**line) for line in request.inputs["budget"]))
+        )
 
 
 @effect("propose_decision")
@@ -45,16 +60,27 @@ def propose_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) 
     )
 
 
-@effect("confirm_decision")
+@effect("confirm_decision", needs=("pending_decision",))
 def confirm_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
     assert case.pending_decision is not None  # the four_eyes guard has checked
     amount = case.pending_decision.amount
     out.changes["granted_amount"] = case.granted_amount + amount
     out.changes["period_start"] = case.pending_decision.period_start
     out.changes["period_end"] = case.pending_decision.period_end
+    out.records.append(DecisionConfirmed())
     if case.programme.payment.timing is PaymentTiming.up_front:
         out.changes["disbursed_amount"] = case.disbursed_amount + amount
-    out.records.append(DecisionConfirmed())
+        out.records.append(Disbursed(amount, "advance"))
+
+
+@effect("commit_by_fiscal_year", needs=("pending_decision",))
+def commit_by_fiscal_year(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
+    """A multi-year decision as commitments one fiscal year at a time (seeds/002, seeds/004)."""
+    decision = case.pending_decision
+    assert decision is not None
+    by_year = tuple(split_by_year(decision.amount, decision.period_start, decision.period_end))
+    out.records.append(CommitmentsMade(by_year))
+    out.explanation["commitments"] = {str(year): amount for year, amount in by_year}
 
 
 @effect("return_decision")
@@ -62,15 +88,36 @@ def return_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) -
     out.records.append(DecisionWithdrawn(request.inputs["reason"]))
 
 
-@effect("drop_pending_decision")
+@effect("drop_pending_decision", needs=("pending_decision",))
 def drop_pending_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
     if case.pending_decision is not None:
         out.records.append(DecisionWithdrawn("the application was withdrawn"))
 
 
-@effect("record_reported_costs")
-def record_reported_costs(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
-    out.changes["reported_costs"] = request.inputs["reported_costs"]
+@effect("assess_report", needs=("budget",))
+def assess_report(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
+    """Record the report's costs and what of them counts, line by line, with the reasons."""
+    out.changes["certification"] = request.inputs.get("certification")
+    if "cost_lines" not in request.inputs:
+        out.changes["reported_costs"] = request.inputs["reported_costs"]
+        out.changes["assessed_eligible"] = None
+        return
+    lines = [CostLine(**line) for line in request.inputs["cost_lines"]]
+    assessed = assess(lines, case.budget_lines, case.programme.costs)
+    out.changes["reported_costs"] = sum((line.amount for line in lines), ZERO)
+    out.changes["assessed_eligible"] = eligible_total(assessed)
+    out.records.append(ReportAssessed(tuple(assessed)))
+    out.explanation["excluded"] = [
+        {
+            "line": a.line,
+            "category": a.category,
+            "amount": a.amount,
+            "eligible": a.eligible,
+            "reason": a.reason,
+        }
+        for a in assessed
+        if a.reason is not None
+    ]
 
 
 @effect("settle_accounts")
@@ -80,12 +127,26 @@ def settle_accounts(case: CaseFacts, request: TransitionRequest, out: Outcome) -
     One rule serves both ways of paying: paid up front, the payout is nothing; paid in arrears,
     nothing has been disbursed, so there is nothing to repay.
     """
-    eligible = request.inputs["eligible_spent"]
-    out.changes["eligible_spent"] = eligible
-    out.changes["to_repay"] = max(ZERO, case.disbursed_amount - eligible)
-    out.changes["balance_due"] = max(
-        ZERO, min(case.granted_amount, eligible) - case.disbursed_amount
-    )
+    eligible = request.inputs.get("eligible_spent")
+    if eligible is None:  # as assessed line by line, or as reported when not by line
+        eligible = (
+            case.assessed_eligible if case.assessed_eligible is not None else case.reported_costs
+        )
+    eligible = eligible if eligible is not None else ZERO
+    to_repay = max(ZERO, case.disbursed_amount - eligible)
+    balance_due = max(ZERO, min(case.granted_amount, eligible) - case.disbursed_amount)
+    out.changes.update(eligible_spent=eligible, to_repay=to_repay, balance_due=balance_due)
+    out.explanation["settlement"] = {
+        "granted": case.granted_amount,
+        "disbursed": case.disbursed_amount,
+        "eligible_spent": eligible,
+        "to_repay": to_repay,
+        "balance_due": balance_due,
+        "rules": [
+            "to_repay = max(0, disbursed - eligible_spent)",
+            "balance_due = max(0, min(granted, eligible_spent) - disbursed)",
+        ],
+    }
 
 
 @effect("pay_balance")
@@ -93,6 +154,7 @@ def pay_balance(case: CaseFacts, request: TransitionRequest, out: Outcome) -> No
     if case.balance_due > 0:
         out.changes["disbursed_amount"] = case.disbursed_amount + case.balance_due
         out.changes["balance_due"] = ZERO
+        out.records.append(Disbursed(case.balance_due, "payout"))
 
 
 @effect("claim_everything_disbursed")

@@ -13,7 +13,7 @@ from transitions import EventData, Machine
 
 from workflow.actors import Actor, Role
 from workflow.case import CaseFacts, Outcome, Record, TransitionRequest
-from workflow.effects import EFFECTS, Effect, deadline_effects
+from workflow.effects import EFFECT_NEEDS, EFFECTS, Effect, deadline_effects
 from workflow.guards import GUARDS, Guard, Refusal
 from workflow.lifecycle import Lifecycle, TransitionSpec
 
@@ -70,6 +70,7 @@ class Firing:
     inputs: dict[str, Any]
     changes: dict[str, Any]
     records: list[Record]
+    explanation: dict[str, Any]
 
 
 class _CaseInMachine:
@@ -101,6 +102,18 @@ class Engine:
         self._guards = guards
         self._effects = effects
         self.machine = build_machine(lifecycle, self._check, self._apply)
+
+    def needs(self, name: str) -> frozenset[str]:
+        """The facts beyond the case's columns that transition `name`'s guards and effects read,
+        so storage loads (and locks) only those."""
+        found: set[str] = set()
+        for t in self.lifecycle.transitions:
+            if t.name == name:
+                for g in t.guards:
+                    found |= self._guards[g].needs
+                for e in t.effects:
+                    found |= EFFECT_NEEDS.get(e, frozenset())
+        return frozenset(found)
 
     @property
     def effect_names(self) -> set[str]:
@@ -156,6 +169,7 @@ class Engine:
             inputs=request.inputs,
             changes=model.outcome.changes,
             records=model.outcome.records,
+            explanation=model.outcome.explanation,
         )
 
     def on_create(self, case: CaseFacts, actor: Actor, now: dt.datetime) -> Outcome:

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -34,8 +34,21 @@ Money = Annotated[
     AfterValidator(lambda amount: amount.quantize(CENTS)),
 ]
 
+
+class CostLine(BaseModel):
+    """One line of a budget or a final report: which budget line, which cost category, how much."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    line: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    amount: Money
+
+
 INPUT_TYPES: dict[str, Any] = {
     "money": Money,
+    "cost_lines": Annotated[list[CostLine], Field(min_length=1, max_length=500)],
+    "choice": str,  # narrowed to the declared choices below
     "date": dt.date,
     "text": Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)],
     "integer": Annotated[int, Field(ge=0, le=2**53)],
@@ -52,6 +65,7 @@ class InputSpec:
     type: str
     required: bool
     label: Labels
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,10 +271,15 @@ def _parse_transition(raw: Mapping[str, Any]) -> TransitionSpec:
             type=spec["type"],
             required=bool(spec.get("required", False)),
             label=dict(spec.get("label", {})),
+            choices=tuple(spec.get("choices", ())),
         )
         for name, spec in raw.get("inputs", {}).items()
     )
     for spec in inputs:
+        if spec.type == "choice" and not spec.choices:
+            raise ValueError(
+                f"transition {raw['name']!r}: choice input {spec.name!r} lists no choices"
+            )
         if spec.type not in INPUT_TYPES:
             raise ValueError(
                 f"transition {raw['name']!r}: input {spec.name!r} has unknown type {spec.type!r}"
@@ -286,6 +305,8 @@ def _input_model(transition: str, inputs: tuple[InputSpec, ...]) -> type[BaseMod
             kind = Annotated[
                 str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
             ]
+        if spec.type == "choice":
+            kind = Literal[spec.choices]  # type: ignore[valid-type]
         fields[spec.name] = (kind, ...) if spec.required else (kind | None, None)
     return create_model(
         f"{transition}_inputs",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -112,6 +114,71 @@ class DeadlineRule(_Strict):
         return self
 
 
+Amount = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
+OrganisationKind = Literal["municipality", "region", "non_profit", "foundation", "agency"]
+Category = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+
+
+class Budget(_Strict):
+    """The programme's pool, shared by all its calls (seeds/000: 25 MSEK for 2021, of which two
+    earlier calls used about 19)."""
+
+    pool: Amount
+    committed_before: Amount = Field(
+        default=Decimal("0"), description="spent by calls not kept in grantflow"
+    )
+    source: str = ""
+
+
+class Cluster(_Strict):
+    """Joint applications from municipalities sharing one agreement (seeds/000)."""
+
+    min_municipalities: int = Field(ge=2, le=100)
+    agreement_valid_on: Literal["decision"] = "decision"
+    min_local_tracks: int = Field(
+        default=0, ge=0, le=20, description="seeds/003: at least three local tracks"
+    )
+    source: str = ""
+
+
+class Eligibility(_Strict):
+    applicant_kinds: list[OrganisationKind] = Field(min_length=1)
+    cluster: Cluster | None = None
+    source: str = ""
+
+
+class Costs(_Strict):
+    """What final-report costs count (seeds/000, seeds/002): eligible categories, ineligible ones
+    with the reason shown to the applicant, and whether each cost must sit on an approved budget line."""
+
+    eligible_categories: list[Category] = Field(min_length=1)
+    ineligible: dict[Category, str] = Field(default_factory=dict)
+    budget_lines_required: bool = False
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Costs:
+        both = set(self.eligible_categories) & set(self.ineligible)
+        if both:
+            raise ValueError(f"categories both eligible and ineligible: {sorted(both)}")
+        return self
+
+
+class Certification(_Strict):
+    """Above the threshold the final accounts need an auditor's certification, at or below it
+    management's (seeds/002: revisorpåtegnet over 500.000 kr., ellers ledelsespåtegnet)."""
+
+    auditor_above: Amount
+    source: str = ""
+
+
+class AllocationRule(_Strict):
+    """A pooled round shared after its deadline: a floor each, the rest by target group (seeds/002)."""
+
+    floor: Amount
+    weight_input: Literal["target_group_size"] = "target_group_size"
+    source: str = ""
+
+
 class ProgrammeConfig(_Strict):
     """One programme file. Unknown keys are errors, so a misspelt rule never silently does nothing."""
 
@@ -130,6 +197,11 @@ class ProgrammeConfig(_Strict):
     calendar: Calendar
     calls: list[Call] = Field(default_factory=list)
     deadlines: dict[str, DeadlineRule] = Field(default_factory=dict)
+    budget: Budget | None = None
+    eligibility: Eligibility | None = None
+    costs: Costs | None = None
+    certification: Certification | None = None
+    allocation: AllocationRule | None = None
 
     def call(self, code: str | None) -> Call | None:
         return next((c for c in self.calls if c.code == code), None)
@@ -241,7 +313,33 @@ def load_programmes(
 def _describe(err: Any) -> str:
     key = ".".join(str(p) for p in err["loc"]) or "(file)"
     if err["type"] == "extra_forbidden":
-        return f"{key}: unknown key (misspelt? see the schema in workflow/programmes.py)"
+        return f"{key}: unknown key{_hint(err['loc'])}"
     if err["type"] == "missing":
         return f"{key}: required key is missing"
     return f"{key}: {err['msg']}"
+
+
+def _hint(loc: tuple[Any, ...]) -> str:
+    """'did you mean ...?' from the keys the schema allows where the unknown one stands."""
+    model: Any = ProgrammeConfig
+    for part in loc[:-1]:
+        field = (
+            model.model_fields.get(part)
+            if isinstance(part, str) and hasattr(model, "model_fields")
+            else None
+        )
+        if field is None:
+            continue
+        inner = field.annotation
+        for arg in getattr(inner, "__args__", ()) or (inner,):
+            if hasattr(arg, "model_fields"):
+                model = arg
+                break
+            for sub in getattr(arg, "__args__", ()):
+                if hasattr(sub, "model_fields"):
+                    model = sub
+    known = list(getattr(model, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    if close:
+        return f": did you mean {close[0]!r}?"
+    return f" (allowed here: {', '.join(known)})" if known else ""

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from config.settings import Settings, get_settings
 from services.api import problems
 from services.api.routes import router
+from services.api.routes_grants import router as grants_router
 from services.cases import CaseService
 from services.deadlines import DeadlineKeeper
 from services.scheduler import Scheduler
@@ -54,4 +55,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.keeper = keeper
     problems.install(app)
     app.include_router(router)
+    app.include_router(grants_router)
     return app

@@ -29,6 +29,30 @@ class Organisation(SQLModel, table=True):
     org_number: str | None = None
 
 
+class Agreement(SQLModel, table=True):
+    """A joint local agreement between municipalities and the employment service (seeds/000, 003):
+    its parties, how long it is valid, and the local tracks it describes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    employment_service_id: int | None = Field(default=None, foreign_key="organisation.id")
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    local_tracks: str = Field(
+        default="[]", sa_type=Text, description="JSON list of the tracks' names"
+    )
+    created_at: dt.datetime = _time()
+
+
+class AgreementParty(SQLModel, table=True):
+    __tablename__ = "agreement_party"
+    __table_args__ = (UniqueConstraint("agreement_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="agreement.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+
+
 class Programme(SQLModel, table=True):
     """A programme as registered from its file in config/programmes/; the file holds the rules."""
 
@@ -39,6 +63,9 @@ class Programme(SQLModel, table=True):
     time_zone: str
     config_sha256: str
     loaded_at: dt.datetime = _time()
+    # Confirmed decisions' total, kept with each confirmation in its transaction (the row is
+    # locked while a decision checks the pool), so "how much is left" is one row, not a sum.
+    committed: Decimal = _money()
 
 
 class User(SQLModel, table=True):
@@ -80,8 +107,12 @@ class Case(SQLModel, table=True):
     state: str
     version: int = 1
     call_code: str | None = Field(default=None, description="the call the application belongs to")
+    agreement_id: int | None = Field(default=None, foreign_key="agreement.id")
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    target_group_size: int | None = None
+    assessed_eligible: Decimal | None = _money(nullable=True)
+    certification: str | None = None
     requested_amount: Decimal | None = _money(nullable=True)
     granted_amount: Decimal = _money()
     disbursed_amount: Decimal = _money()
@@ -251,3 +282,63 @@ class SchedulerHeartbeat(SQLModel, table=True):
     last_sweep_started_at: dt.datetime | None = _time(nullable=True)
     last_sweep_completed_at: dt.datetime | None = _time(nullable=True)
     fired_total: int = Field(default=0, sa_type=BigInteger)
+
+
+class BudgetLine(SQLModel, table=True):
+    """A line of the budget an application came with; the decision approves it."""
+
+    __tablename__ = "budget_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id", index=True)
+    line: str
+    category: str
+    amount: Decimal = _money()
+
+
+class ReportLine(SQLModel, table=True):
+    """A cost line of a final report with what of it counts, and why not the rest."""
+
+    __tablename__ = "report_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id", index=True)
+    report_no: int = Field(description="1 for the first report, 2 after a returned one, ...")
+    line: str
+    category: str
+    amount: Decimal = _money()
+    eligible: Decimal = _money()
+    reason: str | None = None
+
+
+class Commitment(SQLModel, table=True):
+    """One fiscal year's part of a decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id", index=True)
+    decision_id: int = Field(foreign_key="decision.id")
+    fiscal_year: int
+    amount: Decimal = _money()
+
+
+class Disbursement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id", index=True)
+    amount: Decimal = _money()
+    kind: str = Field(description="advance (with the decision) or payout (after the report)")
+    paid_at: dt.datetime = _time()
+
+
+class Attachment(SQLModel, table=True):
+    """A file on a case, stored under the data folder by its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="grant_case.id", index=True)
+    kind: str = Field(description="application_form, budget, report or auditor_statement")
+    filename: str
+    content_type: str
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    uploaded_at: dt.datetime = _time()
+    event_seq: int | None = Field(default=None, sa_type=BigInteger)

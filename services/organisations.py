@@ -1,0 +1,151 @@
+"""Organisations and the joint local agreements between them (seeds/000, seeds/003)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import select
+
+from services.errors import Forbidden, InvalidRequest, NotFound
+from services.storage.db import Database
+from services.storage.models import Agreement, AgreementParty, Organisation
+from workflow.actors import Actor, Role
+from workflow.clock import Clock
+
+EDITORS = {Role.caseworker, Role.admin}
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class NewOrganisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["municipality", "region", "non_profit", "foundation", "agency"]
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    org_number: str | None = Field(default=None, max_length=40)
+
+
+class OrganisationPublic(NewOrganisation):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+class NewAgreement(BaseModel):
+    """A joint local agreement: the municipalities and the employment service that signed it,
+    how long it holds, and the local tracks it describes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=300)
+    employment_service_id: Id | None = None
+    party_ids: list[Id] = Field(min_length=1, max_length=100)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    local_tracks: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NewAgreement:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class AgreementPublic(BaseModel):
+    id: int
+    title: str
+    employment_service_id: int | None
+    party_ids: list[int]
+    valid_from: dt.date
+    valid_to: dt.date | None
+    local_tracks: list[str]
+
+
+def add_organisation(db: Database, actor: Actor, new: NewOrganisation) -> OrganisationPublic:
+    if actor.role not in EDITORS:
+        raise Forbidden("organisations are registered by caseworkers and admins")
+    with db.writing() as session:
+        org = Organisation(**new.model_dump())
+        session.add(org)
+        session.flush()
+        return OrganisationPublic.model_validate(org)
+
+
+def list_organisations(db: Database) -> list[OrganisationPublic]:
+    with db.reading() as session:
+        return [
+            OrganisationPublic.model_validate(o)
+            for o in session.exec(select(Organisation).order_by(Organisation.name)).all()
+        ]
+
+
+def add_agreement(db: Database, clock: Clock, actor: Actor, new: NewAgreement) -> AgreementPublic:
+    if actor.role not in EDITORS:
+        raise Forbidden("agreements are registered by caseworkers and admins")
+    wanted = set(new.party_ids) | (
+        {new.employment_service_id} if new.employment_service_id else set()
+    )
+    with db.writing() as session:
+        kinds = dict(
+            session.exec(
+                select(Organisation.id, Organisation.kind).where(Organisation.id.in_(wanted))
+            ).all()
+        )  # type: ignore[union-attr]
+        missing = sorted(wanted - set(kinds))
+        if missing:
+            raise InvalidRequest(f"no organisation with id {missing}", field="party_ids")
+        if new.employment_service_id is not None and kinds[new.employment_service_id] != "agency":
+            raise InvalidRequest(
+                "the employment service must be an agency", field="employment_service_id"
+            )
+        agreement = Agreement(
+            title=new.title,
+            employment_service_id=new.employment_service_id,
+            valid_from=new.valid_from,
+            valid_to=new.valid_to,
+            local_tracks=json.dumps(new.local_tracks, ensure_ascii=False),
+            created_at=clock.now(),
+        )
+        session.add(agreement)
+        session.flush()
+        session.add_all(
+            AgreementParty(agreement_id=agreement.id, organisation_id=p)
+            for p in dict.fromkeys(new.party_ids)
+        )  # type: ignore[arg-type]
+        return _public(agreement, list(dict.fromkeys(new.party_ids)))
+
+
+def get_agreement(db: Database, agreement_id: int) -> AgreementPublic:
+    with db.reading() as session:
+        agreement = session.get(Agreement, agreement_id)
+        if agreement is None:
+            raise NotFound(f"there is no agreement {agreement_id}")
+        parties = session.exec(
+            select(AgreementParty.organisation_id).where(
+                AgreementParty.agreement_id == agreement_id
+            )
+        ).all()
+        return _public(agreement, list(parties))
+
+
+def list_agreements(db: Database) -> list[AgreementPublic]:
+    with db.reading() as session:
+        ids = session.exec(select(Agreement.id).order_by(Agreement.id)).all()
+    return [get_agreement(db, i) for i in ids]  # type: ignore[arg-type]
+
+
+def _public(agreement: Agreement, parties: list[int]) -> AgreementPublic:
+    return AgreementPublic(
+        id=agreement.id,  # type: ignore[arg-type]
+        title=agreement.title,
+        employment_service_id=agreement.employment_service_id,
+        party_ids=parties,
+        valid_from=agreement.valid_from,
+        valid_to=agreement.valid_to,
+        local_tracks=json.loads(agreement.local_tracks),
+    )
