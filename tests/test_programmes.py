@@ -300,6 +300,19 @@ def test_samordningsforbundet_decision_carries_ceiling_period_and_conditions_for
         (2020, "211378.56"),
         (2021, "838621.44"),
     ]
+    # And through to the end: the period ends, the report shows less used than was paid, the
+    # rest is claimed back and repaid.
+    api.move("caseworker", cid, "end_period")
+    report = api.client.post(
+        f"/cases/{cid}/transitions/submit_final_report",
+        json={"reported_costs": "1012000"},
+        headers=lead,
+    )
+    assert report.status_code == 200, report.text
+    settled = api.move("caseworker", cid, "accept_final_report", eligible_spent="980000")
+    assert settled["to_repay"] == "70000.00"
+    api.move("caseworker", cid, "claim_repayment")
+    assert api.move("caseworker", cid, "register_payment", amount="70000")["state"] == "closed"
 
 
 def applicant_of(api: Api, organisation_id: int) -> dict[str, str]:
