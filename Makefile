@@ -2,6 +2,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The browser the page tests drive: Debian's chromium (Playwright's own download needs the internet).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench lint format clean
 
@@ -23,8 +26,11 @@ run: $(VENV)/.run-installed
 	$(BIN)/grantflow demo load
 	$(BIN)/grantflow serve
 
+$(CHROMIUM):
+	$(SUDO) apt-get install -y -q chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+
 ## make test: lint, then the whole test suite
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -33,6 +39,7 @@ test: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/transition.py
 	$(BIN)/python bench/deadlines.py
+	$(BIN)/python bench/pages.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -46,6 +46,14 @@ def create_app() -> FastAPI:
 
     app = FastAPI()
 
+    @app.get("/counters/{counter_id}")
+    def read(counter_id: int) -> dict[str, int]:
+        with Session(engine) as session:
+            counter = session.get(Counter, counter_id)
+            if counter is None:
+                raise HTTPException(404)
+            return {"id": counter_id, "value": counter.value}
+
     @app.post("/counters/{counter_id}/bump")
     def bump(counter_id: int) -> dict[str, int]:
         with Session(engine) as session:

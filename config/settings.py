@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).parent
@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # /health calls the scheduler stale when no sweep completed for this long, or a pending
     # deadline is overdue by this much.
     stale_after_seconds: float = Field(default=120, gt=0)
+    # Ed25519 key that signs the audit chain's head: 32 bytes, base64. Outside production an
+    # unset key is made once and kept in data_dir/audit-signing.key.
+    audit_signing_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:
@@ -37,6 +40,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'grantflow.db'}"
         if self.environment == "production" and self.allow_demo_data:
             raise ValueError("GRANTFLOW_ALLOW_DEMO_DATA must be false in production")
+        if self.environment == "production" and self.audit_signing_key is None:
+            raise ValueError("GRANTFLOW_AUDIT_SIGNING_KEY is required in production")
         return self
 
     @property

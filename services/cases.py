@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import exists, func
+from sqlalchemy import exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -102,6 +103,18 @@ class CaseFilter:
     programme: str | None = None
     state: str | None = None
     organisation_id: int | None = None
+    # "Needs me": a case in one of these states, or with a deadline overdue at `overdue_at`.
+    needs_states: tuple[str, ...] | None = None
+    overdue_at: dt.datetime | None = None
+
+
+SORTABLE = {
+    "id": Case.id,
+    "updated_at": Case.updated_at,
+    "state": Case.state,
+    "title": Case.title,
+    "requested_amount": Case.requested_amount,
+}
 
 
 class CaseService:
@@ -195,7 +208,10 @@ class CaseService:
     def programme_id(self, code: str) -> int:
         return self._ids.get(code, -1)
 
-    def programme_code(self, programme_id: int) -> str:
+    def programme_code(self, programme_id: int | None) -> str:
+        """The programme's code; "" for what belongs to no programme (the service's own jobs)."""
+        if programme_id is None:
+            return ""
         if programme_id not in self._codes:
             self._load_programme_ids()
         return self._codes[programme_id]
@@ -215,7 +231,7 @@ class CaseService:
         with self.db.reading() as session:
             case = self._visible_case(session, actor, case_id)
             programme = self.catalogue.programme(self.programme_code(case.programme_id))
-            at = _resolve_instant(when, programme.zone if programme else dt.UTC)
+            at = resolve_instant(when, programme.zone if programme else dt.UTC)
             events = session.exec(
                 select(AuditEvent)
                 .where(AuditEvent.case_id == case_id, AuditEvent.at <= at)
@@ -245,26 +261,60 @@ class CaseService:
             events = session.exec(query.order_by(AuditEvent.seq)).all()  # type: ignore[arg-type]
         return [event_public(e) for e in events]
 
-    def list(self, actor: Actor, where: CaseFilter, page: int, page_size: int) -> CasePage:
+    def list(
+        self,
+        actor: Actor,
+        where: CaseFilter,
+        page: int,
+        page_size: int,
+        sort: str = "id",
+        descending: bool = True,
+    ) -> CasePage:
         page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         page = max(1, page)
-        query = select(Case)
+        query = self._filtered(select(Case), actor, where)
+        column = SORTABLE.get(sort, Case.id)
+        order = [
+            column.desc() if descending else column.asc(),
+            Case.id.desc() if descending else Case.id.asc(),
+        ]  # type: ignore[union-attr]
+        with self.db.reading() as session:
+            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            rows = session.exec(
+                query.order_by(*order).offset((page - 1) * page_size).limit(page_size)
+            ).all()
+            parties = _parties_of(session, [c.id for c in rows])  # type: ignore[misc]
+            items = [self._public(session, c, parties.get(c.id, [])) for c in rows]  # type: ignore[arg-type]
+        return CasePage(items=items, page=page, page_size=page_size, total=total)
+
+    def count_by_state(self, actor: Actor, where: CaseFilter) -> dict[str, int]:
+        """How many visible cases are in each state (the `state` filter itself left out)."""
+        query = self._filtered(
+            select(Case.state, func.count()), actor, dataclasses.replace(where, state=None)
+        )
+        with self.db.reading() as session:
+            return dict(session.exec(query.group_by(Case.state)).all())  # type: ignore[arg-type]
+
+    def _filtered(self, query: Any, actor: Actor, where: CaseFilter) -> Any:
         if where.programme is not None:
             query = query.where(Case.programme_id == self._ids.get(where.programme, -1))
         if where.state is not None:
             query = query.where(Case.state == where.state)
         if where.organisation_id is not None:
             query = query.where(Case.organisation_id == where.organisation_id)
+        if where.needs_states is not None:
+            needs = Case.state.in_(where.needs_states)  # type: ignore[attr-defined]
+            if where.overdue_at is not None:
+                overdue = exists().where(
+                    Deadline.case_id == Case.id,
+                    Deadline.status == "pending",
+                    Deadline.due_at <= where.overdue_at,
+                )
+                needs = or_(needs, overdue)
+            query = query.where(needs)
         if actor.role is Role.applicant:
             query = query.where(_party_of(actor.organisation_id))
-        with self.db.reading() as session:
-            total = session.exec(select(func.count()).select_from(query.subquery())).one()
-            rows = session.exec(
-                query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size)  # type: ignore[union-attr]
-            ).all()
-            parties = _parties_of(session, [c.id for c in rows])  # type: ignore[misc]
-            items = [self._public(session, c, parties.get(c.id, [])) for c in rows]  # type: ignore[arg-type]
-        return CasePage(items=items, page=page, page_size=page_size, total=total)
+        return query
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -661,13 +711,18 @@ def _calls_closed(programme: Any, now: dt.datetime) -> dict[str, Any]:
     return {"calls": calls, "time_zone": programme.time_zone, "now": plain(now)}
 
 
-def _resolve_instant(when: dt.datetime | dt.date, zone: dt.tzinfo) -> dt.datetime:
-    if not isinstance(when, dt.datetime):
-        next_day = dt.datetime.combine(when + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-        return (next_day - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=zone)
-    return when.astimezone(dt.UTC)
+def resolve_instant(when: dt.datetime | dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """A date as the end of that day, a time without offset as local time, both in `zone`."""
+    try:
+        if not isinstance(when, dt.datetime):
+            next_day = dt.datetime.combine(when + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+            return (next_day - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
+        return when.astimezone(dt.UTC)
+    except OverflowError:  # the first or last day there is: as early or late as can be
+        far = dt.datetime.max if when.year > 1 else dt.datetime.min
+        return far.replace(tzinfo=dt.UTC)
 
 
 def _party_of(organisation_id: int | None) -> Any:

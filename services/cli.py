@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 from datetime import datetime, timedelta
@@ -16,6 +17,14 @@ from sqlmodel import select
 from config.settings import get_settings
 from services.access import add_user, create_token
 from services.audit import verify
+from services.auditing import (
+    DailyHeadSigning,
+    public_key_info,
+    sign_head,
+    signing_key,
+    verify_against_head,
+    write_export,
+)
 from services.cases import CaseService
 from services.deadlines import DeadlineKeeper
 from services.errors import ServiceError
@@ -23,7 +32,7 @@ from services.scheduler import Scheduler
 from services.storage.db import Database
 from services.storage.migrate import upgrade
 from services.storage.models import User
-from workflow.actors import Role
+from workflow.actors import SYSTEM, Role
 from workflow.catalogue import load_catalogue
 from workflow.clock import Clock, SettableClock, SystemClock
 from workflow.lifecycle import load_lifecycle
@@ -132,10 +141,28 @@ def tokens_create(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    signed_head: Annotated[
+        Path | None,
+        typer.Option(
+            help="a signed head (JSON from POST /audit/heads) the chain must still lead to"
+        ),
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option(help="the signer's public key, base64 (default: this service's)")
+    ] = None,
+) -> None:
     """Check the whole audit chain; exits 1 naming the first event that does not verify."""
     settings = get_settings()
-    result = verify(Database(settings.database_url))
+    db = Database(settings.database_url)
+    if signed_head is not None:
+        head = json.loads(signed_head.read_text())
+        key = public_key or public_key_info(signing_key(settings))["public_key"]
+        ok, said = verify_against_head(db, head, key)
+        (out if ok else err).print(f"[{'green' if ok else 'red'}]{said}[/]")
+        if not ok:
+            raise typer.Exit(1)
+    result = verify(db)
     if result.ok:
         out.print(
             f"[green]audit chain verifies[/green]: {result.checked} events, head {result.head_seq} {result.head_hash}"
@@ -145,6 +172,33 @@ def audit_verify() -> None:
         f"[red]audit chain broken at event {result.first_bad_seq}[/red]: {result.problem} ({result.checked} events verified before it)"
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="folder for events.jsonl and manifest.json")
+    ] = Path("audit-export"),
+    first: Annotated[int, typer.Option("--from", help="first sequence number")] = 1,
+    last: Annotated[
+        int | None, typer.Option("--to", help="last sequence number (default: the head)")
+    ] = None,
+) -> None:
+    """Export events as JSON Lines in their canonical encoding, with a manifest (docs/AUDIT.md)."""
+    info = write_export(Database(get_settings().database_url), out_dir, first, last)
+    out.print(
+        f"events {info['first_seq']}..{info['last_seq']} ({info['count']}) -> {out_dir}/events.jsonl, head {info['head_hash']}"
+    )
+
+
+@audit_app.command("sign-head")
+def audit_sign_head() -> None:
+    """Sign the chain's head now and print the signed head (keep it: it proves what came before)."""
+    settings = get_settings()
+    service = _case_service()
+    with service.db.writing() as session:
+        signed = sign_head(session, signing_key(settings), SYSTEM, service.clock.now())
+    out.print_json(data=signed)
 
 
 @demo_app.command("load")
@@ -192,7 +246,9 @@ def deadlines_run_due(
             )
             raise typer.Exit(2)
         clock = SettableClock(at)
-    keeper = DeadlineKeeper(_case_service(clock))
+    keeper = DeadlineKeeper(
+        _case_service(clock), jobs=[DailyHeadSigning(signing_key(get_settings()))]
+    )
     result = keeper.sweep()
     out.print(
         f"fired {result.fired}, flagged {result.flagged}, cancelled {result.cancelled} "
@@ -217,9 +273,8 @@ def scheduler() -> None:
     """Run the deadline scheduler alone (for deployments with several API workers)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    running = Scheduler(
-        DeadlineKeeper(_case_service()), timedelta(seconds=settings.sweep_interval_seconds)
-    )
+    keeper = DeadlineKeeper(_case_service(), jobs=[DailyHeadSigning(signing_key(settings))])
+    running = Scheduler(keeper, timedelta(seconds=settings.sweep_interval_seconds))
     running.start()
     signal.signal(signal.SIGTERM, lambda *_: running.stop())
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, update
@@ -22,6 +22,14 @@ from workflow.actors import SYSTEM, Actor, Role
 from workflow.audit_chain import format_time
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import DeadlineKind, label_in
+
+
+class ServiceJob(Protocol):
+    kind: str
+
+    def plan(self, session: Session, now: dt.datetime) -> None: ...
+
+    def fire(self, session: Session, deadline: Deadline, now: dt.datetime) -> str: ...
 
 
 @dataclass
@@ -89,8 +97,12 @@ class Liveness:
 class DeadlineKeeper:
     """Fires what is due, oldest first, as the actor `system`, through the cases' own path."""
 
-    def __init__(self, cases: CaseService, worker: str | None = None) -> None:
+    def __init__(
+        self, cases: CaseService, worker: str | None = None, jobs: Iterable[ServiceJob] = ()
+    ) -> None:
         self.cases = cases
+        # The service's own recurring work, kept in the same table (signing the audit head).
+        self.jobs = {job.kind: job for job in jobs}
         self.db = cases.db
         self.clock = cases.clock
         self.lifecycle = cases.catalogue.lifecycle
@@ -100,6 +112,17 @@ class DeadlineKeeper:
         """Fire every deadline due now (or `limit` of them), then record the sweep."""
         result = SweepResult(started_at=self.clock.now())
         self._beat(started=result.started_at)
+        for job in self.jobs.values():
+            # Read first: an idle sweep takes no write lock unless a job has nothing planned.
+            with self.db.reading() as session:
+                planned = session.exec(
+                    select(Deadline.id).where(
+                        Deadline.kind == job.kind, Deadline.status == "pending"
+                    )
+                ).first()
+            if planned is None:
+                with self.db.writing() as session:
+                    job.plan(session, result.started_at)
         while limit is None or result.handled < limit:
             outcome = self.fire_next()
             if outcome is None:
@@ -165,6 +188,10 @@ class DeadlineKeeper:
     # -- handling one deadline -------------------------------------------------------------
 
     def _handle(self, session: Session, deadline: Deadline, now: dt.datetime) -> str:
+        if deadline.kind in self.jobs:
+            deadline.outcome = self.jobs[deadline.kind].fire(session, deadline, now)
+            session.add(deadline)
+            return "fired"
         kind = self.lifecycle.deadlines.get(deadline.kind)
         context = self._context(deadline, now)
         if kind is None:
@@ -280,7 +307,8 @@ class DeadlineKeeper:
             },
             "due_at": format_time(deadline.due_at),
             "ran_at": format_time(now),
-            "late_by_seconds": round((now - deadline.due_at).total_seconds(), 3),
+            # Whole milliseconds: the audit log holds no floats, whose text differs by language.
+            "late_by_ms": (now - deadline.due_at) // dt.timedelta(milliseconds=1),
             "clock": self.clock.name,
             "worker": self.worker,
         }

@@ -101,7 +101,7 @@ def load_demo(db: Database, catalogue: Catalogue) -> list[DemoUser]:
             create_token(session, clock, user, label="demo", token=u.token)
             actors[u.token] = actor_of(user)
         for name in ("Arbetsförmedlingen", "Aalborg Kommune"):
-            user = add_user(session, clock, f"{name} (applicant)", Role.applicant, orgs[name])
+            user = add_user(session, clock, f"{name} (sökande)", Role.applicant, orgs[name])
             actors[name] = actor_of(user)
     _timeline(cases, DeadlineKeeper(cases, worker="demo-loader"), clock, orgs, actors)
     return USERS
@@ -133,7 +133,11 @@ def _timeline(
     made: dict[str, int] = {}
 
     def at(when: dt.datetime) -> None:
-        """Move the demo's clock to `when`, firing what fell due on the way."""
+        """Move the demo's clock to `when`, firing each deadline at its own time on the way,
+        as a scheduler that never stopped would have."""
+        while (due := keeper.next_due_at()) is not None and due <= when:
+            clock.set(max(due, clock.now()))
+            keeper.sweep()
         clock.set(when)
         keeper.sweep()
 

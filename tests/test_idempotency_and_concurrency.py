@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.support import Api, People, add_people
 
@@ -76,18 +74,8 @@ def test_creating_a_case_with_an_idempotency_key_creates_it_once(api: Api) -> No
 
 
 @pytest.fixture
-def live(app) -> Iterator[tuple[str, People]]:
-    """The app behind a real uvicorn server on a free port, so requests truly run side by side."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", add_people(app.state.db, app.state.clock)
-    server.should_exit = True
-    thread.join(timeout=10)
+def live(live_server: str, app) -> tuple[str, People]:
+    return live_server, add_people(app.state.db, app.state.clock)
 
 
 def race(

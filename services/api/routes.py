@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 from fastapi.responses import HTMLResponse
@@ -82,7 +82,7 @@ def _parse_if_match(value: str | None) -> int | None:
     return int(text)
 
 
-def _parse_when(text: str) -> dt.datetime | dt.date:
+def parse_when(text: str) -> dt.datetime | dt.date:
     try:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
@@ -118,9 +118,12 @@ def list_cases(
     organisation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    sort: Literal["id", "updated_at", "state", "title", "requested_amount"] = "id",
+    order: Literal["asc", "desc"] = "desc",
 ) -> CasePage:
-    """Cases you may see, newest first; applicants see their own organisation's only."""
-    return cases.list(actor, CaseFilter(programme, state, organisation_id), page, page_size)
+    """Cases you may see, newest first by default; applicants see their own organisation's only."""
+    where = CaseFilter(programme, state, organisation_id)
+    return cases.list(actor, where, page, page_size, sort=sort, descending=order == "desc")
 
 
 @router.get("/cases/{case_id}", tags=["cases"])
@@ -138,7 +141,7 @@ def read_case(
     ] = None,
 ) -> CasePublic:
     if as_of is not None:
-        return cases.as_of(actor, case_id, _parse_when(as_of))
+        return cases.as_of(actor, case_id, parse_when(as_of))
     case = cases.get(actor, case_id)
     response.headers["ETag"] = _etag(case.version)
     return case

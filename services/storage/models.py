@@ -172,7 +172,11 @@ class AuditEvent(SQLModel, table=True):
     columns repeat parts of it for querying, and verification checks they agree."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_case_seq", "case_id", "seq"),)
+    __table_args__ = (
+        Index("ix_audit_event_case_seq", "case_id", "seq"),
+        Index("ix_audit_event_actor_seq", "actor_id", "seq"),
+        Index("ix_audit_event_transition_seq", "transition", "seq"),
+    )
 
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     at: dt.datetime = _time(index=True)
@@ -234,7 +238,7 @@ class Deadline(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="grant_case.id")
-    programme_id: int = Field(foreign_key="programme.id")
+    programme_id: int | None = Field(default=None, foreign_key="programme.id")
     call_code: str | None = None
     kind: str
     fires: str | None = Field(default=None, description="the transition it fires; none for a flag")
@@ -342,3 +346,15 @@ class Attachment(SQLModel, table=True):
     uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")
     uploaded_at: dt.datetime = _time()
     event_seq: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds `id`, forms carry `csrf_token`."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id")
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = _time()
+    expires_at: dt.datetime = _time()
