@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 # The browser the page tests drive: Debian's chromium (Playwright's own download needs the internet).
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test bench lint format clean
+.PHONY: run test test-postgres bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +36,14 @@ test: $(VENV)/.test-installed $(CHROMIUM)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-## make bench: the performance bars, as ratios against baselines measured in the same run
+## make test-postgres: the same suite, every database test on PostgreSQL (127.0.0.1:5432)
+test-postgres: $(VENV)/.test-installed $(CHROMIUM)
+	GRANTFLOW_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest
+
+## make bench: the performance bars on SQLite and PostgreSQL, as ratios against baselines measured
+## in the same run; writes bench/RESULTS.md
 bench: $(VENV)/.test-installed
-	$(BIN)/python bench/transition.py
-	$(BIN)/python bench/deadlines.py
+	$(BIN)/python bench/suite.py --postgres-url $(POSTGRES_URL)
 	$(BIN)/python bench/pages.py
 
 lint: $(VENV)/.test-installed

@@ -29,17 +29,17 @@ from sqlmodel import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.cases import CaseService  # noqa: E402
-from services.deadlines import DeadlineKeeper  # noqa: E402
-from services.generate import generate_cases  # noqa: E402
-from services.storage.db import Database  # noqa: E402
-from services.storage.migrate import upgrade  # noqa: E402
-from services.storage.models import SchedulerHeartbeat  # noqa: E402
-from workflow.catalogue import load_catalogue  # noqa: E402
-from workflow.clock import SettableClock, SystemClock  # noqa: E402
+from services.cases import CaseService
+from services.deadlines import DeadlineKeeper
+from services.generate import generate_cases
+from services.storage.db import Database
+from services.storage.migrate import upgrade
+from services.storage.models import SchedulerHeartbeat
+from workflow.catalogue import load_catalogue
+from workflow.clock import SettableClock, SystemClock
 
 
-def fresh_database(tmp: str, name: str, base_url: str | None) -> str:
+def fresh_database(tmp: str, name: str, base_url: str | None, migrate: bool = True) -> str:
     if base_url is None:
         url = f"sqlite:///{tmp}/{name}.db"
     else:
@@ -55,7 +55,8 @@ def fresh_database(tmp: str, name: str, base_url: str | None) -> str:
             conn.execute(text(f"CREATE DATABASE {db_name}"))
         admin.dispose()
         url = make_url(base_url).set(database=db_name).render_as_string(hide_password=False)
-    upgrade(url)
+    if migrate:
+        upgrade(url)
     return url
 
 
@@ -71,7 +72,12 @@ def generate(cases: CaseService, count: int) -> float:
     start = time.perf_counter()
     with Progress(transient=True) as progress:
         task = progress.add_task(f"generating {count:,} cases", total=count)
-        generate_cases(cases, count, progress=lambda n: progress.advance(task, n))
+        generate_cases(
+            cases,
+            count,
+            programme="sf-uppsala-nya-vagar",
+            progress=lambda n: progress.advance(task, n),
+        )
     return time.perf_counter() - start
 
 

@@ -22,10 +22,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.deadlines import generate, service  # noqa: E402
-from bench.transition import server  # noqa: E402
-from services.demo import load_demo  # noqa: E402
-from services.storage.migrate import upgrade  # noqa: E402
+from bench.deadlines import generate, service
+from bench.transition import server
+from services.demo import load_demo
+from services.storage.migrate import upgrade
 
 BAR_MS = 200.0
 

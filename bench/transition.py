@@ -29,18 +29,19 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.access import add_user, create_token  # noqa: E402
-from services.cases import CaseService  # noqa: E402
-from services.schemas import NewCase  # noqa: E402
-from services.storage.db import Database  # noqa: E402
-from services.storage.migrate import upgrade  # noqa: E402
-from services.storage.models import Organisation  # noqa: E402
-from workflow.actors import Actor, Role  # noqa: E402
-from workflow.case import CaseFacts  # noqa: E402
-from workflow.catalogue import load_catalogue  # noqa: E402
-from workflow.clock import SystemClock  # noqa: E402
-from workflow.engine import Engine, build_machine  # noqa: E402
+from services.access import add_user, create_token
+from services.cases import CaseService
+from services.schemas import NewCase
+from services.storage.db import Database
+from services.storage.migrate import upgrade
+from services.storage.models import Organisation
+from workflow.actors import Actor, Role
+from workflow.case import CaseFacts, PartyFacts
+from workflow.catalogue import load_catalogue
+from workflow.clock import SystemClock
+from workflow.engine import Engine, build_machine
 
+PROGRAMME = "sf-uppsala-nya-vagar"  # any programme will do; this one asks for no cluster
 DECISION = {"amount": "100000", "period_start": "2026-01-01", "period_end": "2026-12-31"}
 
 
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(app: str, env: dict[str, str]) -> Iterator[str]:
+def server(app: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -65,6 +66,8 @@ def server(app: str, env: dict[str, str]) -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ],
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
@@ -132,7 +135,7 @@ def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[st
     for _ in range(clients):
         ids = []
         for _ in range(cases_per_client):
-            case = service.create(app_actor, NewCase(programme="dua-2021", title="bench"))
+            case = service.create(app_actor, NewCase(programme=PROGRAMME, title="bench"))
             service.fire(app_actor, case.id, "apply_implementation", {"requested_amount": "200000"})
             ids.append(case.id)
         groups.append(ids)
@@ -143,48 +146,62 @@ def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[st
 def bench_http(
     requests: int, clients_list: list[int], database_url: str | None
 ) -> list[tuple[int, float, float]]:
-    return [one_run(requests, clients, database_url) for clients in clients_list]
+    """The comparison at each client count, on fresh databases (SQLite files, or PostgreSQL)."""
+    from bench.deadlines import fresh_database
+
+    rows = []
+    for clients in clients_list:
+        with tempfile.TemporaryDirectory() as tmp:
+            gf_url = fresh_database(tmp, "transitions", database_url)
+            base_url = fresh_database(tmp, "baseline", database_url, migrate=False)
+            rows.append(one_run(requests, clients, gf_url, base_url))
+    return rows
 
 
-def one_run(requests: int, clients: int, database_url: str | None) -> tuple[int, float, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        gf_url = database_url or f"sqlite:///{tmp}/grantflow.db"
-        base_url = (
-            database_url and database_url.replace("/grantflow", "/baseline")
-        ) or f"sqlite:///{tmp}/baseline.db"
-        token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
-        auth = {"Authorization": f"Bearer {token}"}
+def one_run(
+    requests: int, clients: int, gf_url: str, base_url: str, workers: int = 1
+) -> tuple[int, float, float]:
+    token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
+    auth = {"Authorization": f"Bearer {token}"}
 
-        def fire(client: httpx.Client, c: int, i: int) -> httpx.Response:
-            # An approver proposes, then returns the proposal: two transitions, back where it began.
-            ids = groups[c]
-            case_id = ids[(max(i, 0) // 2) % len(ids)]
-            propose = f"/cases/{case_id}/transitions/propose_implementation_grant"
-            give_back = f"/cases/{case_id}/transitions/return_proposal"
-            if i < 0:  # warm-up: leave the case as it was
-                client.post(propose, json=DECISION, headers=auth)
-                return client.post(give_back, json={"reason": "warm-up"}, headers=auth)
-            if i % 2 == 0:
-                return client.post(propose, json=DECISION, headers=auth)
-            return client.post(give_back, json={"reason": "bench"}, headers=auth)
+    def fire(client: httpx.Client, c: int, i: int) -> httpx.Response:
+        # An approver proposes, then returns the proposal: two transitions, back where it began.
+        ids = groups[c]
+        case_id = ids[(max(i, 0) // 2) % len(ids)]
+        propose = f"/cases/{case_id}/transitions/propose_implementation_grant"
+        give_back = f"/cases/{case_id}/transitions/return_proposal"
+        if i < 0:  # warm-up: leave the case as it was
+            client.post(propose, json=DECISION, headers=auth)
+            return client.post(give_back, json={"reason": "warm-up"}, headers=auth)
+        if i % 2 == 0:
+            return client.post(propose, json=DECISION, headers=auth)
+        return client.post(give_back, json={"reason": "bench"}, headers=auth)
 
-        def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
-            return client.post(f"/counters/{c * 20 + (max(i, 0) // 2) % 20 + 1}/bump")
+    def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
+        return client.post(f"/counters/{c * 20 + (max(i, 0) // 2) % 20 + 1}/bump")
 
-        with server("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}) as base:
-            baseline = drive(base, clients, requests, bump)
-        with server("services.api.app:create_app", {"GRANTFLOW_DATABASE_URL": gf_url}) as base:
-            grantflow = drive(base, clients, requests, fire)
-        return clients, baseline, grantflow
+    with server(
+        "bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}, workers
+    ) as base:
+        baseline = drive(base, clients, requests, bump)
+    env = {"GRANTFLOW_DATABASE_URL": gf_url, "GRANTFLOW_RUN_SCHEDULER": "false"}
+    with server("services.api.app:create_app", env, workers) as base:
+        grantflow = drive(base, clients, requests, fire)
+    return clients, baseline, grantflow
 
 
 def bench_machine(repeat: int = 2000) -> tuple[float, float]:
     """Microseconds per firing: the shared machine, and a new Machine() built for each request."""
     catalogue = load_catalogue(ROOT / "config" / "programmes")
     engine = catalogue.engine
-    programme = catalogue.programme("dua-2021")
+    programme = catalogue.programme(PROGRAMME)
     case = CaseFacts(
-        id=1, programme=programme, state="implementation_applied", version=1, organisation_id=1
+        id=1,
+        programme=programme,
+        state="implementation_applied",
+        version=1,
+        organisation_id=1,
+        parties=(PartyFacts(1, "municipality", True),),
     )
     actor = Actor(1, "bench", Role.approver)
     now = dt.datetime.now(dt.UTC)

@@ -418,7 +418,14 @@ class CaseService:
             )
 
         try:
-            return self._idempotent(actor, idempotency_key, fingerprint, TransitionResult, work)
+            return self._idempotent(
+                actor,
+                idempotency_key,
+                fingerprint,
+                TransitionResult,
+                work,
+                lock=lambda session: self._visible_case(session, actor, case_id, lock=True),
+            )
         except AUDITED_REFUSALS as refused:
             self._record_refusal(actor, case_id, refused)
             raise
@@ -496,7 +503,7 @@ class CaseService:
         pending = session.exec(
             select(Deadline)
             .where(Deadline.case_id == case.id, Deadline.status == "pending")
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         ).all()
         for deadline in pending:
             kind = lifecycle.deadlines.get(deadline.kind)
@@ -529,12 +536,15 @@ class CaseService:
         fingerprint: Any,
         shape: type[Result],
         work: Callable[[Session], Result],
+        lock: Callable[[Session], object] | None = None,
     ) -> Result:
         """Run `work` in one write transaction; with a key, a retry gets the first answer back.
 
         The record is written in the same transaction as the change, so there is never a change
-        without its record or a record without its change. Two first attempts racing on one key
-        meet at the unique constraint; the loser reads the winner's answer.
+        without its record or a record without its change. `lock` takes the row the work will
+        change before the record is looked up, so a retry racing its first attempt waits for it
+        and then finds its answer. Two first attempts on different rows meet at the unique
+        constraint; the loser reads the winner's answer.
         """
         if key is None:
             with self.db.writing() as session:
@@ -547,6 +557,8 @@ class CaseService:
         for _attempt in range(2):
             try:
                 with self.db.writing() as session:
+                    if lock is not None:
+                        lock(session)
                     replay = _replay(session, actor, key, digest, shape)
                     if replay is not None:
                         return replay
@@ -581,7 +593,10 @@ class CaseService:
         and anything else is "not found" so they cannot learn which cases exist."""
         query = select(Case).where(Case.id == case_id)
         if lock:
-            query = query.with_for_update()
+            # FOR NO KEY UPDATE: we never change a key, and unlike FOR UPDATE it does not block
+            # other transactions' foreign-key checks on this row (which would deadlock with the
+            # audit head's lock). The same for every row lock here.
+            query = query.with_for_update(key_share=True)
         case = session.exec(query).first()
         if case is not None and actor.role is Role.applicant:
             visible = session.exec(
@@ -618,7 +633,9 @@ class CaseService:
         if "pool" in needs:
             # Locked: two decisions racing for the last of a pool are taken one after the other.
             row = session.exec(
-                select(Programme).where(Programme.id == case.programme_id).with_for_update()
+                select(Programme)
+                .where(Programme.id == case.programme_id)
+                .with_for_update(key_share=True)
             ).one()
             extra["pool"] = PoolFacts(committed=row.committed)
         if "budget" in needs:

@@ -224,6 +224,41 @@ def demo_load() -> None:
     out.print(table)
 
 
+@demo_app.command("generate")
+def demo_generate(
+    cases: Annotated[int, typer.Option("--cases", help="how many granted cases to add")] = 10_000,
+    programme: Annotated[str, typer.Option(help="the programme they belong to")] = "dua-2021",
+) -> None:
+    """Add many granted cases with their events, decisions and deadlines, for load and benchmarks."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from services.generate import generate_cases
+
+    service = _case_service()
+    started = datetime.now()
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as progress:
+        task = progress.add_task(f"generating {programme} cases", total=cases)
+        made = generate_cases(
+            service, cases, programme=programme, progress=lambda n: progress.advance(task, n)
+        )
+    seconds = (datetime.now() - started).total_seconds()
+    out.print(
+        f"{made.cases:,} cases, {made.events:,} events, {made.deadlines:,} deadlines in {seconds:.0f} s ({made.cases / seconds:,.0f} cases/s)"
+    )
+
+
 @deadlines_app.command("run-due")
 def deadlines_run_due(
     now: Annotated[

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -107,6 +108,9 @@ class DeadlineKeeper:
         self.clock = cases.clock
         self.lifecycle = cases.catalogue.lifecycle
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        # Set to stop a sweep between two deadlines (each is its own transaction, so any point
+        # between them is a safe place to stop).
+        self.stopping = threading.Event()
 
     def sweep(self, limit: int | None = None) -> SweepResult:
         """Fire every deadline due now (or `limit` of them), then record the sweep."""
@@ -123,7 +127,7 @@ class DeadlineKeeper:
             if planned is None:
                 with self.db.writing() as session:
                     job.plan(session, result.started_at)
-        while limit is None or result.handled < limit:
+        while (limit is None or result.handled < limit) and not self.stopping.is_set():
             outcome = self.fire_next()
             if outcome is None:
                 break
@@ -142,13 +146,13 @@ class DeadlineKeeper:
         the deadline is still pending for whoever sweeps next.
         """
         now = self.clock.now()
-        with self.db.writing() as session:
+        with self.db.writing(wait_for_disk=False) as session:
             deadline = session.exec(
                 select(Deadline)
                 .where(Deadline.status == "pending", Deadline.due_at <= now)
                 .order_by(Deadline.due_at, Deadline.id)  # type: ignore[arg-type]
                 .limit(1)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, key_share=True)
             ).first()
             if deadline is None:
                 return None
@@ -204,7 +208,9 @@ class DeadlineKeeper:
             )
         if deadline.case_id is None:
             return self._flag(session, deadline, kind, None, now, context)
-        case = session.exec(select(Case).where(Case.id == deadline.case_id).with_for_update()).one()
+        case = session.exec(
+            select(Case).where(Case.id == deadline.case_id).with_for_update(key_share=True)
+        ).one()
         if not self.lifecycle.deadline_applies(kind, case.state):
             reason = f"no longer applies: the case is in state {case.state}"
             return self._cancel(session, deadline, now, reason, context)

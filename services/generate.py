@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import Boolean, Date, func, insert
 from sqlmodel import select
 
 from services.audit import EventKind
@@ -29,8 +29,10 @@ from services.storage.models import (
     Deadline,
     Decision,
     Organisation,
+    Programme,
     User,
 )
+from services.storage.types import MoneyAmount, UTCDateTime
 from workflow.audit_chain import canonical, format_time, hash_of
 from workflow.case import ZERO
 from workflow.deadlines import end_of_day
@@ -122,6 +124,9 @@ def generate_cases(
                         "requested_amount": requested,
                         "granted_amount": granted,
                         "disbursed_amount": granted,
+                        "to_repay": ZERO,
+                        "balance_due": ZERO,
+                        "repaid_amount": ZERO,
                         "period_start": period_start,
                         "period_end": period_end,
                         "created_at": at,
@@ -190,7 +195,6 @@ def generate_cases(
                             "hash": prev,
                         }
                     )
-            # Core inserts: the ORM's per-row bookkeeping is most of the cost at this size.
             connection = session.connection()
             for model, rows in (
                 (Case, case_rows),
@@ -199,8 +203,12 @@ def generate_cases(
                 (Deadline, deadline_rows),
                 (AuditEvent, event_rows),
             ):
-                connection.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+                _bulk_insert(connection, model.__table__, rows)  # type: ignore[attr-defined]
             head.seq, head.hash, head.at = seq, prev, at
+            # The pool's committed total moves with the confirmed decisions, as it does in service.
+            programme_row = session.get(Programme, programme_id)
+            programme_row.committed += sum((row["amount"] for row in decision_rows), ZERO)  # type: ignore[union-attr]
+            session.add(programme_row)
             session.add(head)
         made += size
         events += len(event_rows)
@@ -233,29 +241,11 @@ def _events(
         inputs: dict[str, Any] = {}
         changes: dict[str, Any] = {}
         if transition is None:
-            changes = creation_snapshot(
-                CasePublic(
-                    id=case_id,
-                    reference="",
-                    programme=programme,
-                    title=f"Utvecklingsarbete {case_id}",
-                    organisation_id=org,
-                    parties=[Party(organisation_id=org, is_lead=True)],
-                    state="application_draft",
-                    version=1,
-                    currency=currency,
-                    requested_amount=None,
-                    granted_amount=ZERO,
-                    disbursed_amount=ZERO,
-                    reported_costs=None,
-                    eligible_spent=None,
-                    to_repay=ZERO,
-                    balance_due=ZERO,
-                    repaid_amount=ZERO,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
+            changes = _snapshot_template(programme, currency, at) | {
+                "title": f"Utvecklingsarbete {case_id}",
+                "organisation_id": org,
+                "parties": [{"organisation_id": org, "is_lead": True}],
+            }
         elif transition == "apply_implementation":
             inputs = changes = {"requested_amount": requested}
         elif transition == "propose_implementation_grant":
@@ -284,6 +274,39 @@ def _events(
         }
 
 
+_templates: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _snapshot_template(programme: str, currency: str, at: dt.datetime) -> dict[str, Any]:
+    """A new case's first event, as the case service writes it, made once and reused."""
+    key = (programme, currency)
+    if key not in _templates:
+        _templates[key] = creation_snapshot(
+            CasePublic(
+                id=1,
+                reference="",
+                programme=programme,
+                title="",
+                organisation_id=1,
+                parties=[Party(organisation_id=1, is_lead=True)],
+                state="application_draft",
+                version=1,
+                currency=currency,
+                requested_amount=None,
+                granted_amount=ZERO,
+                disbursed_amount=ZERO,
+                reported_costs=None,
+                eligible_spent=None,
+                to_repay=ZERO,
+                balance_due=ZERO,
+                repaid_amount=ZERO,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+    return _templates[key]
+
+
 def _organisations(session: Any, count: int) -> list[int]:
     existing = session.exec(
         select(Organisation.id).where(Organisation.name.like("Generated kommun %"))
@@ -302,3 +325,48 @@ def _organisations(session: Any, count: int) -> list[int]:
             select(Organisation.id).where(Organisation.name.like("Generated kommun %"))
         ).all()
     )  # type: ignore[attr-defined]
+
+
+def _bulk_insert(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Rows straight to the driver: COPY on PostgreSQL, executemany on SQLite, values converted
+    as the column types would (money to öre, times to UTC); the ORM's and Core's per-value
+    bookkeeping is most of the cost at a million rows."""
+    if not rows:
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    sqlite = connection.dialect.name == "sqlite"
+    converters = [_converter(column.type, sqlite) for column in columns]
+    values = [
+        tuple(convert(row[name]) for convert, name in zip(converters, names, strict=True))
+        for row in rows
+    ]
+    if sqlite:
+        placeholders = ", ".join("?" for _ in names)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", values
+        )
+        return
+    raw = connection.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for value in values:
+            copy.write_row(value)
+
+
+def _converter(kind: Any, sqlite: bool) -> Callable[[Any], Any]:
+    if isinstance(kind, MoneyAmount):
+        return lambda v: None if v is None else int(v * 100)
+    if isinstance(kind, UTCDateTime):
+        if sqlite:  # SQLAlchemy's own SQLite format, naive UTC
+            return lambda v: (
+                None if v is None else v.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            )
+        return lambda v: v
+    if sqlite and isinstance(kind, Date):
+        return lambda d: None if d is None else d.isoformat()
+    if sqlite and isinstance(kind, Boolean):
+        return lambda b: None if b is None else int(b)
+    return lambda v: v

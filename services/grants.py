@@ -310,7 +310,9 @@ def add_attachment(
         tmp.replace(path)  # whole or not at all
     now = cases.clock.now()
     with cases.db.writing() as session:
-        case = session.exec(select(Case).where(Case.id == case_id).with_for_update()).one()
+        case = session.exec(
+            select(Case).where(Case.id == case_id).with_for_update(key_share=True)
+        ).one()
         attachment = Attachment(
             case_id=case_id,
             kind=kind,

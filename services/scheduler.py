@@ -45,6 +45,7 @@ class Scheduler:
 
     def stop(self) -> None:
         self._stopped.set()
+        self.keeper.stopping.set()  # a sweep under way ends after the deadline it is on
         self.aps.shutdown(wait=True)
 
     def wait(self) -> None:

@@ -28,16 +28,23 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
+    def writing(self, *, wait_for_disk: bool = True) -> Iterator[Session]:
         """A transaction that will write: committed on leaving, rolled back on any exception.
 
         On SQLite it begins IMMEDIATE, taking the write lock before reading, so a read-then-write
         never meets a writer that came in between. PostgreSQL code locks rows (FOR UPDATE) instead.
+
+        `wait_for_disk=False` lets PostgreSQL confirm the commit before its WAL reaches the disk.
+        Only for work that is safe to lose in a crash because it will simply be done again: a
+        deadline firing lost that way is still pending, and fires again, once. Never for an
+        answer a person is given.
         """
         # No autoflush: a write goes out in one flush at commit (or where the code flushes for an
         # id), not in bits before every query.
         with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
-            session.connection(execution_options={_WRITE: True})
+            connection = session.connection(execution_options={_WRITE: True})
+            if not wait_for_disk and not self.is_sqlite:
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             try:
                 yield session
                 session.commit()

@@ -1,0 +1,218 @@
+"""PostgreSQL with two API worker processes and two schedulers: nothing applied twice, nothing lost.
+
+Part of the PostgreSQL run (`make test-postgres`, GRANTFLOW_TEST_POSTGRES_URL): it is about what
+only PostgreSQL offers here, several processes writing at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, func, text
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from services.audit import verify
+from services.cases import CaseService
+from services.schemas import NewCase
+from services.storage.db import Database
+from services.storage.migrate import upgrade
+from services.storage.models import AuditEvent, Deadline
+from tests.support import add_people, seed_granted_cases
+from workflow.actors import Actor, Role
+from workflow.catalogue import load_catalogue
+from workflow.clock import SystemClock
+
+SERVER = (
+    os.environ.get("GRANTFLOW_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
+CLIENTS, PER_CLIENT, DEADLINES = 8, 250, 10_000
+DECISION = {"amount": "100000", "period_start": "2026-01-01", "period_end": "2026-12-31"}
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"gf_workers_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(
+        make_url(SERVER).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.postgresql_only
+def test_two_api_workers_and_two_schedulers_on_postgresql_apply_everything_exactly_once(
+    postgres_url: str, tmp_path
+) -> None:
+    from pathlib import Path
+
+    catalogue = load_catalogue(Path(__file__).resolve().parent.parent / "config" / "programmes")
+    db = Database(postgres_url)
+    cases = CaseService(db, catalogue, SystemClock())
+    cases.register_programmes()
+    people = add_people(db, cases.clock)
+    applicant = Actor(
+        people.user_ids["knivsta"], "knivsta user", Role.applicant, people.org_ids["knivsta"]
+    )
+    owned: list[list[int]] = []
+    for _ in range(CLIENTS):
+        ids = []
+        for _ in range(10):
+            case = cases.create(applicant, NewCase(programme="sf-uppsala-nya-vagar", title="load"))
+            cases.fire(applicant, case.id, "apply_implementation", {"requested_amount": "200000"})
+            ids.append(case.id)
+        owned.append(ids)
+    due = seed_granted_cases(
+        db, DEADLINES, "sf-uppsala-nya-vagar", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
+
+    env = {
+        **os.environ,
+        "GRANTFLOW_DATABASE_URL": postgres_url,
+        "GRANTFLOW_RUN_SCHEDULER": "false",
+        "GRANTFLOW_SWEEP_INTERVAL_SECONDS": "1",
+        "GRANTFLOW_DATA_DIR": str(tmp_path),
+    }
+    port = free_port()
+    logs = [(tmp_path / f"process-{i}.log").open("w") for i in range(3)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stderr=logs[0],
+            stdout=logs[0],
+        ),
+        *(
+            subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "scheduler"],
+                env=env,
+                stderr=logs[i],
+                stdout=logs[i],
+            )
+            for i in (1, 2)
+        ),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        accepted: list[tuple[str, int]] = []  # (idempotency key, event seq)
+        replays: list[tuple[str, int]] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def client(n: int) -> None:
+            headers = {
+                "Authorization": f"Bearer {people.tokens['caseworker' if n % 2 else 'approver']}"
+            }
+            with httpx.Client(base_url=base, timeout=60) as http:
+                for i in range(PER_CLIENT):
+                    # Neighbouring clients share cases, so some requests race and are refused.
+                    case_id = owned[(n + i) % CLIENTS][i % 10]
+                    state = http.get(f"/cases/{case_id}", headers=headers).json()["state"]
+                    name, body = (
+                        ("propose_implementation_grant", DECISION)
+                        if state == "implementation_applied"
+                        else ("return_proposal", {"reason": "load"})
+                    )
+                    key = f"c{n}-{i}"
+                    response = http.post(
+                        f"/cases/{case_id}/transitions/{name}",
+                        json=body,
+                        headers={**headers, "Idempotency-Key": key},
+                    )
+                    if response.status_code == 200:
+                        with lock:
+                            accepted.append((key, response.json()["event_seq"]))
+                        if i % 10 == 0:  # a retry of an answered request, maybe to the other worker
+                            again = http.post(
+                                f"/cases/{case_id}/transitions/{name}",
+                                json=body,
+                                headers={**headers, "Idempotency-Key": key},
+                            )
+                            with lock:
+                                replays.append((key, again.json()["event_seq"]))
+                    elif response.status_code not in (403, 409, 412):
+                        with lock:
+                            errors.append(f"{response.status_code} {response.text[:200]}")
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], (tmp_path / "process-0.log").read_text()[-3000:]
+        assert len(accepted) > CLIENTS * PER_CLIENT // 2, "most transitions went through"
+
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            with db.reading() as session:
+                left = session.exec(
+                    select(func.count())
+                    .select_from(Deadline)
+                    .where(Deadline.status == "pending", Deadline.kind == "period_end")
+                ).one()
+            if left == 0:
+                break
+            time.sleep(1)
+        assert left == 0, f"{left} deadlines never fired"
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.wait(timeout=30)
+
+    # Every accepted request has exactly one event, and a replay points at that same event.
+    seqs = [seq for _, seq in accepted]
+    assert len(set(seqs)) == len(seqs)
+    assert all(dict(accepted)[key] == seq for key, seq in replays)
+    with db.reading() as session:
+        moves = session.exec(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.transition.in_(["propose_implementation_grant", "return_proposal"]),
+                AuditEvent.kind == "transition",
+            )  # type: ignore[attr-defined]
+        ).one()
+        found = set(session.exec(select(AuditEvent.seq).where(AuditEvent.seq.in_(seqs))).all())  # type: ignore[attr-defined]
+        per_case = Counter(
+            session.exec(
+                select(AuditEvent.case_id).where(AuditEvent.transition == "end_period")
+            ).all()
+        )
+    assert moves == len(accepted), "no transition without an accepted request"
+    assert found == set(seqs), "no accepted transition lost"
+    assert set(per_case) == set(due) and set(per_case.values()) == {1}, (
+        "each deadline fired exactly once"
+    )
+    chain = verify(db)
+    assert chain.ok, chain.problem
+    db.dispose()
