@@ -21,6 +21,7 @@ from services.schemas import DeadlinePage, DeadlinePublic, NotificationPublic
 from services.storage.models import Case, CaseParty, Deadline, Notification, SchedulerHeartbeat
 from workflow.actors import SYSTEM, Actor, Role
 from workflow.audit_chain import format_time
+from workflow.clock import assume_utc
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import DeadlineKind, label_in
 
@@ -185,8 +186,8 @@ class DeadlineKeeper:
             pending = session.exec(
                 select(func.count()).select_from(Deadline).where(Deadline.status == "pending")
             ).one()
-        last = _aware(last)
-        oldest = _aware(oldest)
+        last = assume_utc(last)
+        oldest = assume_utc(oldest)
         return Liveness(now, last, oldest, pending, max_sweep_age, max_overdue)
 
     # -- handling one deadline -------------------------------------------------------------
@@ -337,12 +338,6 @@ class DeadlineKeeper:
                 beat.last_sweep_completed_at = completed
             beat.fired_total += fired
             session.add(beat)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 # -- reading deadlines and notifications ---------------------------------------------------

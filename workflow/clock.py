@@ -52,3 +52,11 @@ def as_utc(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f"naive datetime {at.isoformat()} has no time zone")
     return at.astimezone(UTC)
+
+
+def assume_utc(at: datetime | None) -> datetime | None:
+    """`at`, reading a naive value as UTC: for times that come from a database or a query string
+    where UTC is the documented convention (unlike `as_utc`, which refuses to guess)."""
+    if at is None or at.tzinfo is not None:
+        return at
+    return at.replace(tzinfo=UTC)

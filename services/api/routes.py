@@ -37,6 +37,7 @@ from services.schemas import (
     VerificationPublic,
 )
 from services.storage.models import AuditHead
+from workflow.clock import assume_utc
 from workflow.lifecycle import label_in, load_lifecycle
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -312,7 +313,9 @@ def deadlines(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeadlinePage:
     """Deadlines the service keeps, soonest first; applicants see their own cases' only."""
-    where = DeadlineFilter(kind, status, case_id, programme, _aware(due_before), _aware(due_after))
+    where = DeadlineFilter(
+        kind, status, case_id, programme, assume_utc(due_before), assume_utc(due_after)
+    )
     return list_deadlines(cases, actor, where, page, page_size)
 
 
@@ -331,12 +334,6 @@ def notifications(
 ) -> list[NotificationPublic]:
     """The outbox: reminders and flags, newest first."""
     return list_notifications(cases, actor, case_id, page, page_size)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 @router.get("/problems/{slug}", tags=["meta"], response_class=HTMLResponse, include_in_schema=False)

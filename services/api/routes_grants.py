@@ -49,6 +49,7 @@ from services.organisations import (
     list_agreements,
     list_organisations,
 )
+from workflow.clock import assume_utc
 
 router = APIRouter(responses=PROBLEMS)
 Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
@@ -182,8 +183,8 @@ def audit_events(
         programme,
         case_id,
         organisation_id,
-        _utc(since),
-        _utc(until),
+        assume_utc(since),
+        assume_utc(until),
     )
     found = search(cases, actor, where, after_seq, limit)
     if format == "csv":
@@ -254,9 +255,3 @@ def programme_snapshot(
     if format == "csv":
         return PlainTextResponse(snapshot_csv(rows), media_type="text/csv; charset=utf-8")
     return {"programme": programme, "as_of": at, "cases": rows}
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)

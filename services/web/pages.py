@@ -38,6 +38,7 @@ from services.web.sessions import (
     sign_out,
 )
 from workflow.actors import Role
+from workflow.clock import assume_utc
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import InvalidInputs, TransitionSpec, label_in
 
@@ -636,7 +637,7 @@ def _next_deadlines(cases: CaseService, case_ids: list[int]) -> dict[int, dt.dat
             .where(Deadline.case_id.in_(case_ids), Deadline.status == "pending")  # type: ignore[union-attr]
             .group_by(Deadline.case_id)
         ).all()
-    return {cid: (due if due.tzinfo else due.replace(tzinfo=dt.UTC)) for cid, due in rows}
+    return {cid: assume_utc(due) for cid, due in rows}
 
 
 def _local(cases: CaseService, at: dt.datetime | None, programme: str) -> str:
