@@ -179,18 +179,20 @@ def open_transitions(
 
 
 @router.post(
-    "/cases/{case_id}/transitions/{name}", tags=["transitions"], responses=TRANSITION_PROBLEMS
+    "/cases/{case_id}/transitions/{name}",
+    tags=["transitions"],
+    responses=TRANSITION_PROBLEMS,
+    response_model=TransitionResult,
 )
 def fire_transition(
     case_id: CaseId,
     name: Annotated[str, Path(max_length=64, json_schema_extra={"enum": TRANSITION_NAMES})],
     actor: ActorDep,
     cases: CasesDep,
-    response: Response,
     body: Annotated[dict[str, Any] | None, Body(description="the transition's inputs")] = None,
     if_match: Annotated[str | None, Header(max_length=64)] = None,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
-) -> TransitionResult:
+) -> Response:
     """Move a case. With If-Match, only if it is still at that version; with Idempotency-Key,
     a retry returns the first answer and changes nothing."""
     result = cases.fire(
@@ -201,8 +203,12 @@ def fire_transition(
         if_match=_parse_if_match(if_match),
         idempotency_key=idempotency_key,
     )
-    response.headers["ETag"] = _etag(result.case.version)
-    return result
+    # Already a validated TransitionResult: send it as it is rather than have it validated again.
+    return Response(
+        result.model_dump_json(),
+        media_type="application/json",
+        headers={"ETag": _etag(result.case.version)},
+    )
 
 
 @router.get("/cases/{case_id}/history", tags=["audit"])
