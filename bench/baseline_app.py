@@ -10,7 +10,7 @@ import datetime as dt
 import os
 
 from fastapi import FastAPI, HTTPException
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 
@@ -25,8 +25,7 @@ class Entry(SQLModel, table=True):
     at: dt.datetime
 
 
-def create_app() -> FastAPI:
-    url = os.environ["BASELINE_DATABASE_URL"]
+def _engine(url: str) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {}
     )
@@ -38,12 +37,23 @@ def create_app() -> FastAPI:
             dbapi_connection.execute("PRAGMA synchronous=NORMAL")
             dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
+    return engine
+
+
+def prepare(url: str) -> None:
+    """The tables and 100 counters, made once before any worker starts (workers racing to make
+    them would fail)."""
+    engine = _engine(url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         if session.get(Counter, 1) is None:
             session.add_all([Counter(id=i, value=0) for i in range(1, 101)])
             session.commit()
+    engine.dispose()
 
+
+def create_app() -> FastAPI:
+    engine = _engine(os.environ["BASELINE_DATABASE_URL"])
     app = FastAPI()
 
     @app.get("/counters/{counter_id}")

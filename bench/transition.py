@@ -29,7 +29,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import baseline_app
 from services.access import add_user, create_token
+from services.api.http import SERVED_WITH
 from services.cases import CaseService
 from services.schemas import NewCase
 from services.storage.db import Database
@@ -68,6 +70,8 @@ def server(app: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
             "--no-access-log",
             "--workers",
             str(workers),
+            "--http",  # as `grantflow serve` does, for both servers alike
+            SERVED_WITH,
         ],
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
@@ -159,8 +163,10 @@ def bench_http(
 
 
 def one_run(
-    requests: int, clients: int, gf_url: str, base_url: str, workers: int = 1
+    requests: int, clients: int, gf_url: str, base_url: str, workers: int = 1, rounds: int = 4
 ) -> tuple[int, float, float]:
+    """`requests` to each server, in `rounds` that alternate between them with both running, so
+    the machine's drift over the run falls on both alike; returns (clients, baseline/s, grantflow/s)."""
     token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -180,14 +186,20 @@ def one_run(
     def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
         return client.post(f"/counters/{c * 20 + (max(i, 0) // 2) % 20 + 1}/bump")
 
-    with server(
-        "bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}, workers
-    ) as base:
-        baseline = drive(base, clients, requests, bump)
+    baseline_app.prepare(base_url)
     env = {"GRANTFLOW_DATABASE_URL": gf_url, "GRANTFLOW_RUN_SCHEDULER": "false"}
-    with server("services.api.app:create_app", env, workers) as base:
-        grantflow = drive(base, clients, requests, fire)
-    return clients, baseline, grantflow
+    # Each client's share of a round is even, so every proposal is returned within the round.
+    per_round = requests // rounds // (2 * clients) * (2 * clients)
+    seconds = {"baseline": 0.0, "grantflow": 0.0}
+    with (
+        server("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}, workers) as b,
+        server("services.api.app:create_app", env, workers) as g,
+    ):
+        for _ in range(rounds):
+            seconds["baseline"] += per_round / drive(b, clients, per_round, bump)
+            seconds["grantflow"] += per_round / drive(g, clients, per_round, fire)
+    done = per_round * rounds
+    return clients, done / seconds["baseline"], done / seconds["grantflow"]
 
 
 def bench_machine(repeat: int = 2000) -> tuple[float, float]:

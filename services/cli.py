@@ -86,12 +86,21 @@ def serve(
     """Serve the API on http://HOST:PORT."""
     import uvicorn
 
+    from services.api.http import SERVED_WITH
+
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     out.print(
         f"grantflow on [bold]http://{host}:{port}[/bold]  (docs: /docs, database: {settings.database_url})"
     )
-    uvicorn.run("services.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "services.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=SERVED_WITH,
+    )
 
 
 @db_app.command("upgrade")

@@ -17,32 +17,35 @@ from workflow.actors import Actor, Role
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 
+# The dependencies that only read the app's state are coroutines: FastAPI runs a plain function
+# in its thread pool, and each hop there and back costs more than the lookup itself.
+
 bearer = HTTPBearer(
     auto_error=False, description="A grantflow API token (`grantflow tokens create`)."
 )
 
 
-def get_cases(request: Request) -> CaseService:
+async def get_cases(request: Request) -> CaseService:
     return request.app.state.cases
 
 
-def get_keeper(request: Request) -> DeadlineKeeper:
+async def get_keeper(request: Request) -> DeadlineKeeper:
     return request.app.state.keeper
 
 
-def get_settings_(request: Request) -> Settings:
+async def get_settings_(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_catalogue(request: Request) -> Catalogue:
+async def get_catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
@@ -52,7 +55,7 @@ def get_actor(
     return authenticate(request.app.state.db, credentials.credentials if credentials else None)
 
 
-def get_auditor(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+async def get_auditor(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
     if actor.role not in (Role.auditor, Role.admin, Role.caseworker, Role.approver):
         raise Forbidden("the audit log is open to auditors and agency staff")
     return actor
