@@ -12,6 +12,7 @@ from services.storage.db import Database
 from services.storage.models import AuditEvent, AuditHead
 from workflow.actors import Actor
 from workflow.audit_chain import (
+    INDEXED_FIELDS,
     StoredEvent,
     Verification,
     canonical,
@@ -112,7 +113,7 @@ def verify(db: Database, batch: int = 5000) -> Verification:
     """Walk the whole chain in order; also check that the head row points at its last event,
     which catches events cut from the end."""
     with db.reading() as session:
-        result = verify_chain(_all_events(session, batch))
+        result = verify_chain(chain_events(session, batch))
         head = session.get(AuditHead, 1)
         if (
             result.ok
@@ -130,15 +131,19 @@ def verify(db: Database, batch: int = 5000) -> Verification:
         return result
 
 
-def _all_events(session: Session, batch: int) -> Iterator[StoredEvent]:
-    last = 0
+def chain_events(session: Session, batch: int = 5000, after: int = 0) -> Iterator[StoredEvent]:
+    """Every event after `after`, in sequence order, read in batches as plain rows: the ORM's
+    bookkeeping would cost more than checking the hashes."""
+    columns = [getattr(AuditEvent, name) for name in (*INDEXED_FIELDS, "hash", "payload")]
+    last = after
     while True:
         rows = session.exec(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)  # type: ignore[arg-type]
+            select(*columns).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)  # type: ignore[arg-type, call-overload]
         ).all()
         if not rows:
             return
-        for event in rows:
-            yield stored(event)
+        for row in rows:
+            values = dict(zip(INDEXED_FIELDS, row, strict=False))
+            values["at"] = format_time(values["at"])
+            yield StoredEvent(seq=row.seq, hash=row.hash, payload=row.payload, columns=values)
         last = rows[-1].seq
-        session.expunge_all()

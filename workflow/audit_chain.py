@@ -53,7 +53,7 @@ def _scalar(value: Any) -> Any:
 def format_time(at: dt.datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("audit times must be aware")
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> dt.datetime:
