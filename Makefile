@@ -44,7 +44,7 @@ test-postgres: $(VENV)/.test-installed $(CHROMIUM)
 ## in the same run; writes bench/RESULTS.md
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/suite.py --postgres-url $(POSTGRES_URL)
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py --results bench/RESULTS.md
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

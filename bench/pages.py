@@ -1,10 +1,11 @@
 """Every page, timed over HTTP with many cases in the database.
 
-    python bench/pages.py [--cases 10000] [--requests 40]
+    python bench/pages.py [--cases 10000] [--requests 40] [--results bench/RESULTS.md]
 
 Generates the cases (plus the demo's), serves the app with uvicorn, signs in as a caseworker and
 times each page: median and p95 in milliseconds, against DESIGN's bar of 200 ms, and as a ratio to
-a bare FastAPI + SQLModel endpoint reading one row, served the same way in the same run.
+a bare FastAPI + SQLModel endpoint reading one row, served the same way in the same run. With
+--results, the table is also appended to that file (make bench adds it to bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import baseline_app
 from bench.deadlines import generate, service
 from bench.transition import server
 from services.demo import load_demo
@@ -49,7 +51,10 @@ def main() -> None:
     )
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--results", type=Path, help="a Markdown file to append the table to")
     args = parser.parse_args()
+    lines: list[str] = []
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/grantflow.db"
         upgrade(url)
@@ -57,6 +62,7 @@ def main() -> None:
         load_demo(cases.db, cases.catalogue)
         generate(cases, args.cases)
         some_case = args.cases // 2
+        baseline_app.prepare(f"sqlite:///{tmp}/baseline.db")
         with (
             server(
                 "bench.baseline_app:create_app",
@@ -86,15 +92,27 @@ def main() -> None:
                 "/ui/signin", data={"token": "demo-caseworker", "csrf": csrf, "next": "/ui/inbox"}
             )
             assert signed.status_code in (200, 303), signed.text
-            print(f"pages with {args.cases + 7:,} cases on SQLite, {args.requests} requests each")
-            print(f"  baseline (bare endpoint, one row)      : {baseline_median:7.1f} ms median")
-            print(f"  {'page':<38} {'median':>8} {'p95':>8} {'ratio':>7}  bar {BAR_MS:.0f} ms")
+            lines += [
+                "## Pages",
+                "",
+                f"Every page over HTTP with {args.cases + 7:,} cases on SQLite, signed in as a caseworker, {args.requests} requests each;",
+                f"the bare endpoint reading one row took {baseline_median:.1f} ms (median) in the same run.",
+                "",
+                f"| page | median ms | p95 ms | median / bare | bar: p95 under {BAR_MS:.0f} ms |",
+                "|---|---|---|---|---|",
+            ]
             for name, path in pages.items():
                 median, p95 = timed(client, path, args.requests)
-                verdict = "holds" if p95 < BAR_MS else "MISSED"
-                print(
-                    f"  {name:<38} {median:7.1f}  {p95:7.1f}  {median / baseline_median:6.1f}x  {verdict}"
+                verdict = "holds" if p95 < BAR_MS else "missed"
+                lines.append(
+                    f"| {name} | {median:.1f} | {p95:.1f} | {median / baseline_median:.1f}x | {verdict} |"
                 )
+                print(lines[-1], flush=True)
+    lines += ["", f"The pages run took {time.monotonic() - started:.0f} s."]
+    print("\n".join(lines))
+    if args.results:
+        with args.results.open("a", encoding="utf-8") as out:
+            out.write("\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,15 +2,18 @@
 
     python bench/suite.py [--large 1000000] [--fire 10000] [--postgres-url URL] [--only sqlite|postgresql]
 
-Every figure is measured in this run and, where DESIGN.md sets a bar, printed as a ratio to a
-baseline measured in the same run on the same machine:
+Every figure is measured in this run and printed beside a baseline measured in the same run on
+the same machine, as a ratio (DESIGN.md sets bars for the first two):
 
 - transitions per second over HTTP, one worker and two, against a bare FastAPI + SQLModel endpoint
   that updates one row and inserts one row (bar: at most 3x its cost);
-- a deadline sweep with nothing due at 1 000 and at LARGE open cases (bar: the same order), the
-  rate of firing FIRE due deadlines, and a scheduler's memory at 0 and at LARGE pending deadlines;
-- audit verification over 1 000 000 events;
-- p95 of GET /cases/{id}/history and of a filtered case list at LARGE cases.
+- a deadline sweep with nothing due at LARGE open cases against one at 1 000 (bar: the same
+  order), and a scheduler's memory at LARGE pending deadlines against none (bar: does not grow);
+- the rate of firing FIRE due deadlines, against bare transactions that update one row and insert
+  one, each committed alone;
+- audit verification over 1 000 000 events, against reading them and hashing their payloads alone;
+- p95 of GET /cases/{id}/history and of a filtered case list at LARGE cases, against the bare
+  endpoint reading one row.
 
 LARGE cases are generated once per database (with 4 events each) and serve every measurement.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import platform
 import random
@@ -28,13 +32,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import baseline_app
 from bench.deadlines import (
     firing_rate,
     fresh_database,
@@ -45,7 +53,8 @@ from bench.deadlines import (
 )
 from bench.transition import one_run, server
 from services.access import add_user, create_token
-from services.audit import _all_events
+from services.audit import chain_events
+from services.storage.db import Database
 from workflow.actors import Role
 from workflow.audit_chain import verify_chain
 
@@ -58,65 +67,101 @@ def say(text: str = "") -> None:
     lines.append(text)
 
 
-def transitions(
-    tmp: str, pg: str | None, requests: int, repeats: int = 3
-) -> list[tuple[int, int, float, float]]:
-    """Each configuration `repeats` times, baseline and grantflow side by side each time; the run
-    with the median ratio is reported (a shared machine's noise moves both, but not always alike)."""
+def transitions(tmp: str, pg: str | None, requests: int) -> list[tuple[int, int, float, float]]:
     rows = []
     for workers, clients in ((1, 1), (1, 4), (2, 4)):
-        runs = []
-        for attempt in range(repeats):
-            gf = fresh_database(tmp, f"tr{workers}{clients}{attempt}", pg)
-            base = fresh_database(tmp, f"base{workers}{clients}{attempt}", pg, migrate=False)
-            _, baseline, grantflow = one_run(requests, clients, gf, base, workers=workers)
-            runs.append((baseline / grantflow, baseline, grantflow))
-        _, baseline, grantflow = sorted(runs)[len(runs) // 2]
+        gf = fresh_database(tmp, f"tr{workers}{clients}", pg)
+        base = fresh_database(tmp, f"base{workers}{clients}", pg, migrate=False)
+        _, baseline, grantflow = one_run(requests, clients, gf, base, workers=workers, rounds=4)
         rows.append((workers, clients, baseline, grantflow))
     return rows
 
 
-def verification_rate(cases, events: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def verification_rate(cases, events: int) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
+    """Events verified per second over the first `events`, and the floor under it: reading the
+    same rows and hashing each payload, nothing more."""
+
+    def first(session):  # type: ignore[no-untyped-def]
+        return (e for e, _ in zip(chain_events(session), range(events), strict=False))
+
     with cases.db.reading() as session:
-        stream = _all_events(session, 5000)
-        limited = (e for e, _ in zip(stream, range(events), strict=False))
         start = time.perf_counter()
-        result = verify_chain(limited)
+        hashed = sum(1 for e in first(session) if hashlib.sha256(e.payload.encode()).digest())
+        floor = hashed / (time.perf_counter() - start)
+    with cases.db.reading() as session:
+        start = time.perf_counter()
+        result = verify_chain(first(session))
         elapsed = time.perf_counter() - start
     assert result.ok, result.problem
-    return result.checked, result.checked / elapsed
+    return result.checked, result.checked / elapsed, floor
 
 
-def p95_reads(url: str, cases, large: int, runs: int = 200) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+def bare_transaction_rate(url: str, count: int) -> float:
+    """The floor under firing a deadline: one bare transaction per item that updates one row and
+    inserts one, through the same transaction helper and commit setting as the keeper."""
+    db = Database(url)
+    with db.writing() as session:
+        session.execute(text("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, value INTEGER)"))
+        session.execute(
+            text("CREATE TABLE bench_entry (id INTEGER PRIMARY KEY, counter_id INTEGER, at TEXT)")
+        )
+        session.execute(text("INSERT INTO bench_counter VALUES (1, 0)"))
+    start = time.perf_counter()
+    for i in range(count):
+        with db.writing(wait_for_disk=False) as session:
+            session.execute(text("UPDATE bench_counter SET value = value + 1 WHERE id = 1"))
+            session.execute(
+                text("INSERT INTO bench_entry VALUES (:id, 1, :at)"),
+                {"id": i, "at": dt.datetime.now(dt.UTC).isoformat()},
+            )
+    rate = count / (time.perf_counter() - start)
+    db.dispose()
+    return rate
+
+
+def p95_reads(
+    url: str, cases, large: int, base_url: str, runs: int = 200
+) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """Median and p95 in ms of the history and of a filtered list at `large` cases, and of the
+    bare endpoint reading one row, each warmed and then timed over `runs` requests."""
     with cases.db.writing() as session:
         user = add_user(session, cases.clock, f"bench auditor {time.time_ns()}", Role.auditor)
         token = create_token(session, cases.clock, user)
-    auth = {"Authorization": f"Bearer {token}"}
     rng = random.Random(7)
+
+    def timed(client: httpx.Client, path_of) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+        client.get(path_of(0))
+        times = []
+        for i in range(runs):
+            start = time.perf_counter()
+            response = client.get(path_of(i))
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.text[:200]
+        times.sort()
+        return statistics.median(times), times[int(runs * 0.95) - 1]
+
+    figures = {}
+    baseline_app.prepare(base_url)
+    with (
+        server("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        figures["bare"] = timed(client, lambda i: f"/counters/{1 + i % 100}")
     env = {"GRANTFLOW_DATABASE_URL": url, "GRANTFLOW_RUN_SCHEDULER": "false"}
     with (
         server("services.api.app:create_app", env) as base,
-        httpx.Client(base_url=base, headers=auth, timeout=60) as client,
+        httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as client,
     ):
-
-        def timed(path_of) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-            client.get(path_of(0))
-            times = []
-            for i in range(runs):
-                start = time.perf_counter()
-                response = client.get(path_of(i))
-                times.append((time.perf_counter() - start) * 1000)
-                assert response.status_code == 200, response.text[:200]
-            times.sort()
-            return statistics.median(times), times[int(runs * 0.95) - 1]
-
-        history = timed(lambda i: f"/cases/{rng.randrange(1, large)}/history")
-        listing = timed(
+        figures["history"] = timed(client, lambda i: f"/cases/{rng.randrange(1, large)}/history")
+        figures["list"] = timed(
+            client,
             lambda i: (
                 f"/cases?programme=sf-uppsala-nya-vagar&state=implementation_granted&page={1 + i % 50}&page_size=50"
-            )
+            ),
         )
-    return (*history, *listing)
+    return figures
 
 
 def machine() -> str:
@@ -135,55 +180,89 @@ def machine() -> str:
     return f"{platform.node()}: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {pg}"
 
 
+class Stages:
+    """How long each part of a run took, so the whole stays inside make bench's 15 minutes."""
+
+    def __init__(self) -> None:
+        self.took: list[tuple[str, float]] = []
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.monotonic()
+        print(f"  {name} ...", flush=True)
+        yield
+        self.took.append((name, time.monotonic() - start))
+        print(f"  {name}: {self.took[-1][1]:.0f} s", flush=True)
+
+    def summary(self) -> str:
+        return ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.took)
+
+
 def run(database: str, pg: str | None, args: argparse.Namespace) -> None:
     say(f"## {database}")
     say()
+    stage = Stages()
     with tempfile.TemporaryDirectory() as tmp:
+        with stage("transitions"):
+            rows = transitions(tmp, pg, args.requests)
         say(
-            "Transitions over HTTP (propose, then return, on cases of their own), against the bare endpoint:"
+            "Transitions over HTTP (propose, then return, on cases of their own), against the bare endpoint,"
         )
+        say("in four rounds that alternate between the two servers, both running:")
         say()
         say("| workers | clients | bare endpoint /s | grantflow /s | cost ratio | bar 3x |")
         say("|---|---|---|---|---|---|")
-        for workers, clients, baseline, grantflow in transitions(tmp, pg, args.requests):
+        for workers, clients, baseline, grantflow in rows:
             ratio = baseline / grantflow
             say(
                 f"| {workers} | {clients} | {baseline:.0f} | {grantflow:.0f} | {ratio:.2f}x | {'holds' if ratio <= 3 else 'missed'} |"
             )
         say()
-        small_url, large_url, empty_url = (
-            fresh_database(tmp, n, pg) for n in ("small", "large", "empty")
+        small_url, large_url, empty_url, bare_url = (
+            fresh_database(tmp, n, pg, migrate=n != "bare")
+            for n in ("small", "large", "empty", "bare")
         )
         small, large = service(small_url), service(large_url)
-        generate(small, 1_000)
-        made_in = generate(large, args.large)
+        with stage(f"generating {args.large:,} cases"):
+            generate(small, 1_000)
+            made_in = generate(large, args.large)
         say(
-            f"Generated {args.large:,} cases ({args.large * 4:,} events) in {made_in:.0f} s ({args.large / made_in:,.0f} cases/s)."
+            f"Generated {args.large:,} cases ({args.large * 4:,} events, {args.large:,} pending deadlines) in {made_in:.0f} s ({args.large / made_in:,.0f} cases/s) with `grantflow demo generate`'s code."
         )
         say()
-        small_ms, large_ms = idle_sweep_ms(small), idle_sweep_ms(large)
-        rss_empty, rss_large = scheduler_rss_mb(empty_url), scheduler_rss_mb(large_url)
-        checked, rate = verification_rate(large, 1_000_000)
-        h50, h95, l50, l95 = p95_reads(large_url, large, args.large)
-        fire = firing_rate(large_url, args.fire)
-        say("| measure | figure | against | bar |")
-        say("|---|---|---|---|")
+        with stage("idle sweeps and scheduler memory"):
+            small_ms, large_ms = idle_sweep_ms(small), idle_sweep_ms(large)
+            rss_empty, rss_large = scheduler_rss_mb(empty_url), scheduler_rss_mb(large_url)
+        with stage("audit verification"):
+            checked, rate, floor = verification_rate(large, 1_000_000)
+        with stage("reads"):
+            reads = p95_reads(large_url, large, args.large, bare_url)
+        with stage("firing"):
+            bare = bare_transaction_rate(bare_url, args.fire)
+            fire = firing_rate(large_url, args.fire)
+        (b50, b95), (h50, h95), (l50, l95) = reads["bare"], reads["history"], reads["list"]
+        say("| measure | figure | baseline in this run | ratio | bar |")
+        say("|---|---|---|---|---|")
         say(
-            f"| idle sweep | {large_ms:.2f} ms at {args.large:,} open cases | {small_ms:.2f} ms at 1 000 ({large_ms / small_ms:.2f}x) | same order: {'holds' if large_ms / small_ms < 10 else 'missed'} |"
+            f"| idle sweep | {large_ms:.2f} ms at {args.large:,} open cases | {small_ms:.2f} ms at 1 000 | {large_ms / small_ms:.2f}x | same order: {'holds' if large_ms / small_ms < 10 else 'missed'} |"
         )
         say(
-            f"| scheduler memory | {rss_large:.1f} MB at {args.large:,} pending | {rss_empty:.1f} MB at 0 ({rss_large / rss_empty:.2f}x) | does not grow: {'holds' if rss_large / rss_empty < 1.2 else 'missed'} |"
+            f"| scheduler memory | {rss_large:.1f} MB at {args.large:,} pending | {rss_empty:.1f} MB at 0 | {rss_large / rss_empty:.2f}x | does not grow: {'holds' if rss_large / rss_empty < 1.2 else 'missed'} |"
         )
         say(
-            f"| firing due deadlines | {fire:.0f} per second ({args.fire:,} fired, one transaction each) | | |"
-        )
-        say(f"| audit verification | {rate:,.0f} events per second over {checked:,} events | | |")
-        say(
-            f"| GET /cases/{{id}}/history | p95 {h95:.1f} ms, median {h50:.1f} ms at {args.large:,} cases | | |"
+            f"| firing due deadlines | {fire:.0f} per second ({args.fire:,} fired, one transaction each) | {bare:.0f} bare transactions per second | {bare / fire:.1f}x the cost | none set |"
         )
         say(
-            f"| GET /cases filtered by programme and state | p95 {l95:.1f} ms, median {l50:.1f} ms at {args.large:,} cases | | |"
+            f"| audit verification | {rate:,.0f} events per second over {checked:,} events | {floor:,.0f} per second reading and hashing alone | {floor / rate:.1f}x the cost | none set |"
         )
+        say(
+            f"| GET /cases/{{id}}/history | p95 {h95:.1f} ms (median {h50:.1f}) at {args.large:,} cases | bare one-row read p95 {b95:.1f} ms (median {b50:.1f}) | {h95 / b95:.1f}x | none set (pages: 200 ms) |"
+        )
+        say(
+            f"| GET /cases filtered by programme and state | p95 {l95:.1f} ms (median {l50:.1f}) at {args.large:,} cases | bare one-row read p95 {b95:.1f} ms | {l95 / b95:.1f}x | none set (pages: 200 ms) |"
+        )
+        say()
+        say(f"Stages: {stage.summary()}.")
         say()
 
 
@@ -192,8 +271,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--large", type=int, default=1_000_000)
-    parser.add_argument("--fire", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--fire", type=int, default=5_000)
+    parser.add_argument("--requests", type=int, default=1_600)
     parser.add_argument("--postgres-url", default=POSTGRES)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
