@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,9 +24,11 @@ class Database:
         self.url = url
         self.engine = create_engine(_driver_url(url), echo=echo, **_engine_options(url))
         # SQLite has one writer at a time. Its lock is what keeps writes apart (BEGIN IMMEDIATE),
-        # in this process and any other; this gate only makes this process's writers queue
-        # instead of polling that lock with growing sleeps, which costs most under load.
-        self._write_gate = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        # in this process and any other; this gate only makes writers queue for it instead of
+        # polling it with growing sleeps, which costs most under load.
+        self._write_gate: Any = (
+            _WriterQueue(make_url(url).database) if self.is_sqlite else contextlib.nullcontext()
+        )
         if self.is_sqlite:
             _tune_sqlite(self.engine)
 
@@ -69,6 +72,41 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._write_gate, _WriterQueue):
+            self._write_gate.close()
+
+
+class _WriterQueue:
+    """Where SQLite writers wait their turn: this process's threads on a lock, and processes
+    (several API workers, a scheduler) on a file lock beside the database, which the kernel
+    hands to the next waiter the moment it is let go. Re-entrant, as a write may nest."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0
+        on_disk = database not in (None, "", ":memory:")
+        self._path = f"{database}.writers" if on_disk else None
+        self._file: Any = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._path is not None:
+            if self._file is None:
+                self._file = open(self._path, "ab")  # held open between writes
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        with self._threads:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
 
 def _driver_url(url: str) -> str:
