@@ -74,8 +74,8 @@ class Firing:
 
 
 class _CaseInMachine:
-    """The object the shared machine moves. A SQLModel row refuses the attributes a machine adds,
-    and the machine must hold nothing between requests, so each firing binds one of these."""
+    """The object the shared machine moves: one per firing, so the machine holds nothing between
+    requests (and a SQLModel row would refuse the attributes a machine sets)."""
 
     def __init__(self, case: CaseFacts, request: TransitionRequest) -> None:
         self.case = case
@@ -154,11 +154,9 @@ class Engine:
         request = TransitionRequest(name=name, actor=actor, inputs=spec.parse_inputs(body), now=now)
 
         model = _CaseInMachine(case, request)
-        self.machine.add_model(model, initial=case.state)
-        try:
-            moved = model.trigger(name)
-        finally:
-            self.machine.remove_model(model)
+        # The machine's event moves the model it is handed. Adding the model to the machine
+        # instead would give it a method per state and trigger on every firing, for nothing.
+        moved = self.machine.events[name].trigger(model)
         if not moved:
             assert model.refusal is not None
             raise GuardRefused(*model.refusal, **refusal)
@@ -197,7 +195,7 @@ class Engine:
 
 
 def build_machine(lifecycle: Lifecycle, check: Any, apply: Any) -> Machine:
-    """A `transitions` machine for `lifecycle` with no model attached; models come and go per firing."""
+    """A `transitions` machine for `lifecycle` with no model attached; each firing hands its event one."""
     return Machine(
         model=None,
         states=list(lifecycle.states),

@@ -49,9 +49,12 @@ async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
-def get_actor(
+async def get_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
+    # One indexed lookup (~0.2 ms), run on the event loop: a hop to the thread pool and back
+    # costs several times that on a 2-core machine (a transition took 8.2 ms with this as a
+    # plain function, 5.8 ms as a coroutine; GET /me 3.0 ms against 1.5 ms).
     return authenticate(request.app.state.db, credentials.credentials if credentials else None)
 
 
