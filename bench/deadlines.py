@@ -60,6 +60,26 @@ def fresh_database(tmp: str, name: str, base_url: str | None, migrate: bool = Tr
     return url
 
 
+def drop_databases(base_url: str | None) -> None:
+    """Drop the PostgreSQL databases this process made (SQLite files go with their folder)."""
+    if base_url is None:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(
+        make_url(base_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        names = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :mine"),
+            {"mine": f"gf_bench_%_{os.getpid()}"},
+        ).scalars()
+        for name in list(names):
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 def service(url: str, clock=None) -> CaseService:  # type: ignore[no-untyped-def]
     cases = CaseService(
         Database(url), load_catalogue(ROOT / "config" / "programmes"), clock or SystemClock()
@@ -160,33 +180,40 @@ def main() -> None:
     where = "SQLite" if args.database_url is None else "PostgreSQL"
 
     with tempfile.TemporaryDirectory() as tmp:
-        empty = fresh_database(tmp, "empty", args.database_url)
-        small = fresh_database(tmp, "small", args.database_url)
-        large = fresh_database(tmp, "large", args.database_url)
-        small_cases, large_cases = service(small), service(large)
-        generate(small_cases, args.small)
-        made_in = generate(large_cases, args.large)
-        print(
-            f"deadline scheduler on {where}  (generated {args.large:,} cases in {made_in:.0f} s, {args.large / made_in:,.0f}/s)"
-        )
+        try:
+            measure(tmp, args, where)
+        finally:
+            drop_databases(args.database_url)
 
-        small_ms, large_ms = idle_sweep_ms(small_cases), idle_sweep_ms(large_cases)
-        print(f"  idle sweep, {args.small:>9,} pending : {small_ms:8.2f} ms (median of 200)")
-        print(f"  idle sweep, {args.large:>9,} pending : {large_ms:8.2f} ms (median of 200)")
-        print(
-            f"  ratio large / small                : {large_ms / small_ms:8.2f}x   bar: same order (< 10x) {'holds' if large_ms / small_ms < 10 else 'MISSED'}"
-        )
 
-        rss_empty, rss_large = scheduler_rss_mb(empty), scheduler_rss_mb(large)
-        print(f"  scheduler memory,         0 pending : {rss_empty:8.1f} MB")
-        print(
-            f"  scheduler memory, {args.large:>9,} pending : {rss_large:8.1f} MB   ({rss_large / rss_empty:.2f}x)"
-        )
+def measure(tmp: str, args: argparse.Namespace, where: str) -> None:
+    empty = fresh_database(tmp, "empty", args.database_url)
+    small = fresh_database(tmp, "small", args.database_url)
+    large = fresh_database(tmp, "large", args.database_url)
+    small_cases, large_cases = service(small), service(large)
+    generate(small_cases, args.small)
+    made_in = generate(large_cases, args.large)
+    print(
+        f"deadline scheduler on {where}  (generated {args.large:,} cases in {made_in:.0f} s, {args.large / made_in:,.0f}/s)"
+    )
 
-        rate = firing_rate(large, args.fire)
-        print(
-            f"  firing {args.fire:,} due deadlines        : {rate:8.0f} per second ({args.fire / rate:.0f} s), one transaction each"
-        )
+    small_ms, large_ms = idle_sweep_ms(small_cases), idle_sweep_ms(large_cases)
+    print(f"  idle sweep, {args.small:>9,} pending : {small_ms:8.2f} ms (median of 200)")
+    print(f"  idle sweep, {args.large:>9,} pending : {large_ms:8.2f} ms (median of 200)")
+    print(
+        f"  ratio large / small                : {large_ms / small_ms:8.2f}x   bar: same order (< 10x) {'holds' if large_ms / small_ms < 10 else 'MISSED'}"
+    )
+
+    rss_empty, rss_large = scheduler_rss_mb(empty), scheduler_rss_mb(large)
+    print(f"  scheduler memory,         0 pending : {rss_empty:8.1f} MB")
+    print(
+        f"  scheduler memory, {args.large:>9,} pending : {rss_large:8.1f} MB   ({rss_large / rss_empty:.2f}x)"
+    )
+
+    rate = firing_rate(large, args.fire)
+    print(
+        f"  firing {args.fire:,} due deadlines        : {rate:8.0f} per second ({args.fire / rate:.0f} s), one transaction each"
+    )
 
 
 if __name__ == "__main__":

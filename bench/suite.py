@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import baseline_app
 from bench.deadlines import (
+    drop_databases,
     firing_rate,
     fresh_database,
     generate,
@@ -290,7 +291,10 @@ def main() -> None:
     if args.only != "postgresql":
         run("SQLite", None, args)
     if args.only != "sqlite":
-        run("PostgreSQL", args.postgres_url, args)
+        try:
+            run("PostgreSQL", args.postgres_url, args)
+        finally:
+            drop_databases(args.postgres_url)
     say(f"The whole run took {(time.monotonic() - started) / 60:.1f} minutes.")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

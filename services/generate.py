@@ -181,6 +181,13 @@ def generate_cases(
             progress(batch.cases)
     if db.is_sqlite:  # the large cache goes with the connections that were given it
         db.engine.dispose()
+    else:
+        # What autovacuum would do a little later: statistics for the planner, and the visibility
+        # map that lets a count run on the index alone (a filtered list at a million cases went
+        # from 570 ms to tens of ms).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            tables = ", ".join(model.__table__.name for model in COLUMNS)  # type: ignore[attr-defined]
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {tables}")
     return Generated(cases=made, events=events, deadlines=made)
 
 
