@@ -4,10 +4,8 @@ a whole programme as it stood on a date. The recipe an outside verifier follows 
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from services import audit
 from services.audit import EventKind
 from services.cases import CaseService, event_public
 from services.errors import Forbidden, InvalidRequest
+from services.exports import csv_text
 from services.schemas import CasePublic, EventPublic
 from services.storage.db import Database
 from services.storage.models import AuditEvent, AuditHead, Case, CaseParty, Deadline
@@ -98,7 +97,6 @@ def search(
 
 
 def search_csv(events: list[EventPublic]) -> str:
-    out = io.StringIO()
     fields = [
         "seq",
         "at",
@@ -113,11 +111,9 @@ def search_csv(events: list[EventPublic]) -> str:
         "reason",
         "hash",
     ]
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    for e in events:
-        writer.writerow({**e.model_dump(mode="json"), "at": format_time(e.at)})
-    return out.getvalue()
+    return csv_text(
+        fields, ({**e.model_dump(mode="json"), "at": format_time(e.at)} for e in events)
+    )
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -355,7 +351,6 @@ def snapshot(cases: CaseService, actor: Actor, programme: str, at: dt.datetime) 
 
 
 def snapshot_csv(rows: list[CasePublic]) -> str:
-    out = io.StringIO()
     fields = [
         "reference",
         "title",
@@ -370,7 +365,4 @@ def snapshot_csv(rows: list[CasePublic]) -> str:
         "repaid_amount",
         "as_of",
     ]
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(r.model_dump(mode="json") for r in rows)
-    return out.getvalue()
+    return csv_text(fields, (r.model_dump(mode="json") for r in rows))

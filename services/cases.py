@@ -449,7 +449,7 @@ class CaseService:
                 current_version=case.version,
                 state=case.state,
             )
-        if actor.role is Role.applicant and case.organisation_id != actor.organisation_id:
+        if not acts_on(actor, case.organisation_id):
             raise Forbidden("only the lead applicant acts on a joint application", case_id=case_id)
         now = self.clock.now()
         engine = self.catalogue.engine
@@ -740,6 +740,12 @@ def resolve_instant(when: dt.datetime | dt.date, zone: dt.tzinfo) -> dt.datetime
     except OverflowError:  # the first or last day there is: as early or late as can be
         far = dt.datetime.max if when.year > 1 else dt.datetime.min
         return far.replace(tzinfo=dt.UTC)
+
+
+def acts_on(actor: Actor, lead_organisation_id: int) -> bool:
+    """Whether `actor` may fire transitions on a case led by that organisation: staff on any
+    case, an applicant only where its organisation is the lead (partners may read, not act)."""
+    return actor.role is not Role.applicant or lead_organisation_id == actor.organisation_id
 
 
 def _party_of(organisation_id: int | None) -> Any:

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, insert
 from sqlmodel import select
 
+from services.access import add_user
 from services.audit import EventKind
 from services.cases import CaseService, creation_snapshot
 from services.schemas import CasePublic, Party
@@ -35,8 +36,10 @@ from services.storage.models import (
     Programme,
     User,
 )
+from workflow.actors import Role
 from workflow.audit_chain import canonical, format_time, hash_of
 from workflow.case import ZERO
+from workflow.clock import Clock
 from workflow.deadlines import end_of_day
 
 BATCH = 5_000
@@ -134,7 +137,7 @@ def generate_cases(
     now = clock.now()
     with db.writing() as session:
         orgs = _organisations(session, 290)
-        users = {role: _staff(session, role, now, orgs[0]) for role in set(ACTOR_OF.values())}
+        users = {r: _staff(session, clock, Role(r), orgs[0]) for r in set(ACTOR_OF.values())}
         staff = {role: _Staff(u.id, u.name, u.role) for role, u in users.items()}  # type: ignore[arg-type]
         first_id = session.exec(select(func.coalesce(func.max(Case.id), 0))).one() + 1
         head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
@@ -311,18 +314,11 @@ class _BatchMaker:
         return when, dt.date.isoformat, money
 
 
-def _staff(session: Any, role: str, now: dt.datetime, organisation_id: int) -> User:
-    user = session.exec(select(User).where(User.name == f"generated {role}")).first()
-    if user is None:
-        user = User(
-            name=f"generated {role}",
-            role=role,
-            created_at=now,
-            organisation_id=organisation_id if role == "applicant" else None,
-        )
-        session.add(user)
-        session.flush()
-    return user
+def _staff(session: Any, clock: Clock, role: Role, organisation_id: int) -> User:
+    name = f"generated {role.value}"
+    found = session.exec(select(User).where(User.name == name)).first()
+    applicant_org = organisation_id if role is Role.applicant else None
+    return found or add_user(session, clock, name, role, applicant_org)
 
 
 def _events(

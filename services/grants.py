@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from services import audit
 from services.audit import EventKind
 from services.cases import CaseService
 from services.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from services.exports import csv_text
 from services.storage.models import (
     Attachment,
     BudgetLine,
@@ -421,8 +420,6 @@ def granted(cases: CaseService) -> list[dict[str, Any]]:
 
 
 def granted_csv(cases: CaseService) -> str:
-    rows = granted(cases)
-    out = io.StringIO()
     fields = [
         "reference",
         "programme",
@@ -438,10 +435,7 @@ def granted_csv(cases: CaseService) -> str:
         "period_start",
         "period_end",
     ]
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(fields, granted(cases))
 
 
 def granted_360giving(cases: CaseService) -> dict[str, Any]:

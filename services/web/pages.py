@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -20,9 +18,10 @@ from sqlmodel import select
 from starlette.datastructures import FormData
 
 from services.audit import verify
-from services.cases import CaseFilter, CaseService
+from services.cases import CaseFilter, CaseService, acts_on
 from services.deadlines import DeadlineFilter, case_deadlines, list_deadlines, list_notifications
 from services.errors import NotFound, ServiceError, Unauthenticated
+from services.exports import csv_text
 from services.grants import add_attachment, finances, list_attachments
 from services.organisations import list_organisations
 from services.storage.models import Case, Deadline, Disbursement, Programme
@@ -37,7 +36,6 @@ from services.web.sessions import (
     sign_in,
     sign_out,
 )
-from workflow.actors import Role
 from workflow.clock import assume_utc
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import InvalidInputs, TransitionSpec, label_in
@@ -313,6 +311,12 @@ async def upload_from_form(
     )
 
 
+def _not_found(request: Request, lang: str, session: Session) -> HTMLResponse:
+    return render(
+        request, "message.html", lang, session, status=404, message=words(lang)["not_found"]
+    )
+
+
 def _case_page(
     request: Request,
     session: Session,
@@ -329,19 +333,14 @@ def _case_page(
     try:
         case = cases.get(actor, case_id)
     except NotFound:
-        return render(
-            request, "message.html", lang, session, status=404, message=words(lang)["not_found"]
-        )
+        return _not_found(request, lang, session)
     history = cases.history(actor, case_id)
     path = [(e.from_state, e.to_state) for e in history if e.kind == "transition"]
     programme = cases.catalogue.programme(case.programme)
     orgs = {o.id: o for o in list_organisations(cases.db)}
-    is_lead_applicant = (
-        actor.role is not Role.applicant or case.organisation_id == actor.organisation_id
-    )
     actions = (
-        [t for t in cases.catalogue.engine.open_transitions(case.state, actor.role)]
-        if is_lead_applicant
+        cases.catalogue.engine.open_transitions(case.state, actor.role)
+        if acts_on(actor, case.organisation_id)
         else []
     )
     return render(
@@ -391,9 +390,7 @@ def history_page(
     try:
         case = cases.get(actor, case_id)
     except NotFound:
-        return render(
-            request, "message.html", lang, session, status=404, message=words(lang)["not_found"]
-        )
+        return _not_found(request, lang, session)
     events = cases.history(actor, case_id, include_refusals=refusals)
     zone = ZoneInfo(cases.catalogue.programme(case.programme).time_zone)  # type: ignore[union-attr]
     then, then_error = None, ""
@@ -439,9 +436,7 @@ def programme_page(request: Request, code: str, session: SessionDep, lang: LangD
     cases: CaseService = request.app.state.cases
     config = cases.catalogue.programme(code)
     if config is None:
-        return render(
-            request, "message.html", lang, session, status=404, message=words(lang)["not_found"]
-        )
+        return _not_found(request, lang, session)
     lifecycle = cases.catalogue.lifecycle
     with cases.db.reading() as s:
         row = s.exec(select(Programme).where(Programme.code == code)).one()
@@ -503,7 +498,6 @@ def programme_csv(request: Request, code: str, session: SessionDep) -> Response:
     cases: CaseService = request.app.state.cases
     if cases.catalogue.programme(code) is None:
         raise NotFound(f"there is no programme {code!r}")
-    out = io.StringIO()
     fields = [
         "reference",
         "title",
@@ -518,19 +512,18 @@ def programme_csv(request: Request, code: str, session: SessionDep) -> Response:
         "created_at",
         "updated_at",
     ]
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
+    rows: list[dict[str, Any]] = []
     page = 1
     while True:
         listing = cases.list(
             session.actor, CaseFilter(programme=code), page, 200, sort="id", descending=False
         )
-        writer.writerows(c.model_dump(mode="json") for c in listing.items)
+        rows += (c.model_dump(mode="json") for c in listing.items)
         if page * 200 >= listing.total:
             break
         page += 1
     return Response(
-        out.getvalue(),
+        csv_text(fields, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{code}-cases.csv"'},
     )
