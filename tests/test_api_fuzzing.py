@@ -44,3 +44,25 @@ def test_no_request_to_any_operation_gets_a_server_error(
     )
     case.validate_response(response, checks=[not_a_server_error])
     event(f"{case.method} {case.path} -> {response.status_code}")
+
+
+def test_text_postgresql_cannot_store_is_refused_as_a_problem_and_changes_nothing(
+    api: Api, app
+) -> None:
+    # The case the fuzzer found: a NUL character, which SQLite keeps and PostgreSQL refuses.
+    def organisations() -> int:
+        return len(api.get("caseworker", "/organisations").json())
+
+    before = organisations()
+    response = api.post(
+        "caseworker",
+        "/organisations",
+        json={"name": "Knivsta\u0000kommun", "kind": "municipality", "country": "SE"},
+    )
+    if app.state.db.is_sqlite:
+        assert response.status_code == 201
+        return
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/unstorable-value"
+    assert organisations() == before

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import ServiceError
@@ -35,6 +36,7 @@ DESCRIPTIONS = {
     "transition-not-allowed-in-state": "The case is not in a state this transition leaves from.",
     "guard-refused": "A rule of the lifecycle or the programme refused the transition; `guard` names it.",
     "method-not-allowed": "The resource does not accept this method.",
+    "unstorable-value": "The database refused a value as given (a NUL character in text, say); nothing was changed.",
     "internal-error": "Something failed inside the service; nothing was changed.",
 }
 
@@ -107,6 +109,14 @@ def install(app: FastAPI) -> None:
         }.get(exc.status_code, "bad-request")
         return problem_response(
             exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # What validation cannot see but the database refuses, such as a NUL character in text,
+        # which PostgreSQL will not store. The transaction it broke has been rolled back.
+        return problem_response(
+            422, "unstorable-value", "Value cannot be stored", str(exc.orig).strip()
         )
 
     @app.exception_handler(Exception)
