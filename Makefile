@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres bench lint format clean
+.PHONY: run test test-postgres bench lint format screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,11 @@ run: $(VENV)/.run-installed
 $(CHROMIUM):
 	$(SUDO) apt-get install -y -q chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
-## make test: lint, then the whole test suite
+## make test: lint and type-check, then the whole test suite
 test: $(VENV)/.test-installed $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## make test-postgres: the same suite, every database test on PostgreSQL (127.0.0.1:5432)
@@ -49,6 +50,11 @@ bench: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## make screenshots: the README's pictures of the demo, taken again by the page tests
+screenshots: $(VENV)/.test-installed $(CHROMIUM)
+	GRANTFLOW_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_pages.py -k screenshots
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .

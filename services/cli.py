@@ -12,28 +12,25 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import select
 
 from config.settings import get_settings
-from services.access import add_user, create_token
+from services.access import add_user, create_token, find_user
 from services.audit import verify
-from services.auditing import (
+from services.auditing.export import write_export
+from services.auditing.signing import (
     DailyHeadSigning,
     public_key_info,
     sign_head,
     signing_key,
     verify_against_head,
-    write_export,
 )
-from services.cases import CaseService
-from services.deadlines import DeadlineKeeper
+from services.container import Services, build_services
+from services.deadlines.keeper import DeadlineKeeper
 from services.errors import ServiceError
 from services.scheduler import Scheduler
-from services.storage.db import Database
 from services.storage.migrate import upgrade
-from services.storage.models import User
 from workflow.actors import SYSTEM, Role
-from workflow.catalogue import load_catalogue
+from workflow.catalogue import Catalogue, load_catalogue
 from workflow.clock import Clock, SettableClock, SystemClock
 from workflow.lifecycle import load_lifecycle
 from workflow.programmes import ProgrammeError, load_programme_file
@@ -65,16 +62,27 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _case_service(clock: Clock | None = None) -> CaseService:
-    settings = get_settings()
+def _catalogue() -> Catalogue:
     try:
-        catalogue = load_catalogue(settings.programmes_dir)
+        return load_catalogue(get_settings().programmes_dir)
     except ProgrammeError as exc:
         err.print(f"[red]programme files are broken:[/red]\n{exc}")
         raise typer.Exit(2) from None
-    service = CaseService(Database(settings.database_url), catalogue, clock or SystemClock())
-    service.register_programmes()
-    return service
+
+
+def _services(clock: Clock | None = None, *, register: bool = True) -> Services:
+    """The services on the configured database, with the programme files registered."""
+    settings = get_settings()
+    services = build_services(
+        settings.database_url, _catalogue(), clock or SystemClock(), settings.data_dir
+    )
+    with services.units.writing() if register else services.units.reading() as uow:
+        if register:
+            services.programmes.register(uow)
+            uow.commit()
+        else:
+            services.programmes.load(uow)
+    return services
 
 
 @app.command()
@@ -118,10 +126,11 @@ def users_add(
     organisation: Annotated[int | None, typer.Option(help="an applicant's organisation id")] = None,
 ) -> None:
     """Add a user."""
-    service = _case_service()
+    services = _services()
     try:
-        with service.db.writing() as session:
-            user = add_user(session, service.clock, name, role, organisation)
+        with services.units.writing() as uow:
+            user = add_user(uow, services.clock, name, role, organisation)
+            uow.commit()
     except ServiceError as exc:
         err.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
@@ -134,18 +143,14 @@ def tokens_create(
     label: Annotated[str, typer.Option(help="what the token is for")] = "",
 ) -> None:
     """Create an API token; it is printed once and only its hash is kept."""
-    service = _case_service()
-    with service.db.writing() as session:
-        query = (
-            select(User).where(User.id == int(user))
-            if user.isdigit()
-            else select(User).where(User.name == user)
-        )
-        found = session.exec(query).first()
+    services = _services()
+    with services.units.writing() as uow:
+        found = find_user(uow, user)
         if found is None:
             err.print(f"[red]no user {user!r}[/red]")
             raise typer.Exit(1)
-        token = create_token(session, service.clock, found, label)
+        token = create_token(uow, services.clock, found, label)
+        uow.commit()
     out.print(token)
 
 
@@ -163,15 +168,17 @@ def audit_verify(
 ) -> None:
     """Check the whole audit chain; exits 1 naming the first event that does not verify."""
     settings = get_settings()
-    db = Database(settings.database_url)
+    units = _services(register=False).units
     if signed_head is not None:
         head = json.loads(signed_head.read_text())
         key = public_key or public_key_info(signing_key(settings))["public_key"]
-        ok, said = verify_against_head(db, head, key)
+        with units.reading() as uow:
+            ok, said = verify_against_head(uow, head, key)
         (out if ok else err).print(f"[{'green' if ok else 'red'}]{said}[/]")
         if not ok:
             raise typer.Exit(1)
-    result = verify(db)
+    with units.reading() as uow:
+        result = verify(uow)
     if result.ok:
         out.print(
             f"[green]audit chain verifies[/green]: {result.checked} events, head {result.head_seq} {result.head_hash}"
@@ -194,7 +201,9 @@ def audit_export(
     ] = None,
 ) -> None:
     """Export events as JSON Lines in their canonical encoding, with a manifest (docs/AUDIT.md)."""
-    info = write_export(Database(get_settings().database_url), out_dir, first, last)
+    services = _services(register=False)
+    with services.units.reading() as uow:
+        info = write_export(uow, services.clock.now(), out_dir, first, last)
     out.print(
         f"events {info['first_seq']}..{info['last_seq']} ({info['count']}) -> {out_dir}/events.jsonl, head {info['head_hash']}"
     )
@@ -204,9 +213,10 @@ def audit_export(
 def audit_sign_head() -> None:
     """Sign the chain's head now and print the signed head (keep it: it proves what came before)."""
     settings = get_settings()
-    service = _case_service()
-    with service.db.writing() as session:
-        signed = sign_head(session, signing_key(settings), SYSTEM, service.clock.now())
+    services = _services()
+    with services.units.writing() as uow:
+        signed = sign_head(uow, signing_key(settings), SYSTEM, services.clock.now())
+        uow.commit()
     out.print_json(data=signed)
 
 
@@ -219,12 +229,7 @@ def demo_load() -> None:
     if not settings.allow_demo_data:
         err.print("[red]demo data is switched off (GRANTFLOW_ALLOW_DEMO_DATA=false)[/red]")
         raise typer.Exit(1)
-    try:
-        catalogue = load_catalogue(settings.programmes_dir)
-    except ProgrammeError as exc:
-        err.print(f"[red]programme files are broken:[/red]\n{exc}")
-        raise typer.Exit(2) from None
-    users = load_demo(Database(settings.database_url), catalogue)
+    users = load_demo(settings.database_url, _catalogue(), settings.data_dir)
     table = Table(title="Demo users (send as: Authorization: Bearer <token>)")
     for column in ("token", "role", "name"):
         table.add_column(column)
@@ -249,7 +254,7 @@ def demo_generate(
 
     from services.generate import generate_cases
 
-    service = _case_service()
+    services = _services()
     started = datetime.now()
     columns = (
         TextColumn("[progress.description]{task.description}"),
@@ -260,7 +265,7 @@ def demo_generate(
     with Progress(*columns) as progress:
         task = progress.add_task(f"generating {programme} cases", total=cases)
         made = generate_cases(
-            service, cases, programme=programme, progress=lambda n: progress.advance(task, n)
+            services, cases, programme=programme, progress=lambda n: progress.advance(task, n)
         )
     seconds = (datetime.now() - started).total_seconds()
     out.print(
@@ -290,9 +295,7 @@ def deadlines_run_due(
             )
             raise typer.Exit(2)
         clock = SettableClock(at)
-    keeper = DeadlineKeeper(
-        _case_service(clock), jobs=[DailyHeadSigning(signing_key(get_settings()))]
-    )
+    keeper = DeadlineKeeper(_services(clock), jobs=[DailyHeadSigning(signing_key(get_settings()))])
     result = keeper.sweep()
     out.print(
         f"fired {result.fired}, flagged {result.flagged}, cancelled {result.cancelled} "
@@ -304,7 +307,7 @@ def deadlines_run_due(
 def deadlines_status() -> None:
     """Is a scheduler sweeping? Exits 1 when the last sweep is stale or a deadline waits overdue."""
     settings = get_settings()
-    keeper = DeadlineKeeper(_case_service())
+    keeper = DeadlineKeeper(_services())
     stale_after = timedelta(seconds=settings.stale_after_seconds)
     live = keeper.liveness(stale_after, stale_after).as_dict()
     out.print_json(data=live)
@@ -317,7 +320,7 @@ def scheduler() -> None:
     """Run the deadline scheduler alone (for deployments with several API workers)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    keeper = DeadlineKeeper(_case_service(), jobs=[DailyHeadSigning(signing_key(settings))])
+    keeper = DeadlineKeeper(_services(), jobs=[DailyHeadSigning(signing_key(settings))])
     running = Scheduler(keeper, timedelta(seconds=settings.sweep_interval_seconds))
     running.start()
     signal.signal(signal.SIGTERM, lambda *_: running.stop())

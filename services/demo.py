@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
-
 from services.access import actor_of, add_user, create_token, token_digest
-from services.cases import CaseService
-from services.deadlines import DeadlineKeeper
-from services.grants import AllocationTerms, allocation_confirm
+from services.allocation import AllocationTerms
+from services.container import Services, build_services
+from services.deadlines.keeper import DeadlineKeeper
 from services.organisations import NewAgreement, add_agreement
 from services.schemas import NewCase
-from services.storage.db import Database
-from services.storage.models import ApiToken, Organisation, User
+from services.storage.models import Organisation
 from workflow.actors import Actor, Role
 from workflow.catalogue import Catalogue
 from workflow.clock import SettableClock
@@ -67,7 +65,7 @@ USERS = [
 ]
 
 
-def load_demo(db: Database, catalogue: Catalogue) -> list[DemoUser]:
+def load_demo(database_url: str, catalogue: Catalogue, data_dir: Path) -> list[DemoUser]:
     """Create the demo data once; later calls change nothing and return the same users.
 
     The demo is a timeline: each step happens at its own date, from the STAR call of 2017 to
@@ -76,34 +74,33 @@ def load_demo(db: Database, catalogue: Catalogue) -> list[DemoUser]:
     and the audit log reads like a history rather than a script run in one second.
     """
     clock = SettableClock(TIMELINE_START)
-    cases = CaseService(db, catalogue, clock)
-    cases.register_programmes()
-    with db.writing() as session:
-        if session.exec(
-            select(ApiToken).where(ApiToken.token_sha256 == token_digest(USERS[0].token))
-        ).first():
+    services = build_services(database_url, catalogue, clock, data_dir)
+    units = services.units
+    with units.writing() as uow:
+        services.programmes.register(uow)
+        uow.commit()
+        if uow.people.token_exists(token_digest(USERS[0].token)):
             return USERS
         orgs: dict[str, int] = {}
         for name, kind, country, number in ORGANISATIONS:
-            org = session.exec(select(Organisation).where(Organisation.name == name)).first()
-            if org is None:
-                org = Organisation(name=name, kind=kind, country=country, org_number=number)
-                session.add(org)
-                session.flush()
-            orgs[name] = org.id  # type: ignore[assignment]
+            org = uow.organisations.by_name(name) or uow.organisations.add(
+                Organisation(name=name, kind=kind, country=country, org_number=number)
+            )
+            assert org.id is not None
+            orgs[name] = org.id
         actors: dict[str, Actor] = {}
         for u in USERS:
-            user = session.exec(select(User).where(User.name == u.name)).first()
-            if user is None:
-                user = add_user(
-                    session, clock, u.name, u.role, orgs[u.organisation] if u.organisation else None
-                )
-            create_token(session, clock, user, label="demo", token=u.token)
+            user = uow.people.user_named(u.name) or add_user(
+                uow, clock, u.name, u.role, orgs[u.organisation] if u.organisation else None
+            )
+            create_token(uow, clock, user, label="demo", token=u.token)
             actors[u.token] = actor_of(user)
         for name in ("Arbetsförmedlingen", "Aalborg Kommune"):
-            user = add_user(session, clock, f"{name} (sökande)", Role.applicant, orgs[name])
+            user = add_user(uow, clock, f"{name} (sökande)", Role.applicant, orgs[name])
             actors[name] = actor_of(user)
-    _timeline(cases, DeadlineKeeper(cases, worker="demo-loader"), clock, orgs, actors)
+        uow.commit()
+    _timeline(services, DeadlineKeeper(services, worker="demo-loader"), clock, orgs, actors)
+    units.dispose()
     return USERS
 
 
@@ -116,7 +113,7 @@ CPH, STO = ZoneInfo("Europe/Copenhagen"), ZoneInfo("Europe/Stockholm")
 
 
 def _timeline(
-    cases: CaseService,
+    services: Services,
     keeper: DeadlineKeeper,
     clock: SettableClock,
     orgs: dict[str, int],
@@ -141,11 +138,17 @@ def _timeline(
         clock.set(when)
         keeper.sweep()
 
+    units = services.units
+
     def new(key: str, actor: Actor, case: NewCase) -> None:
-        made[key] = cases.create(actor, case).id
+        with units.writing() as uow:
+            made[key] = services.opening.open(uow, actor, case).id
+            uow.commit()
 
     def move(key: str, actor: Actor, name: str, **body: Any) -> None:
-        cases.fire(actor, made[key], name, body)
+        with units.writing() as uow:
+            services.transitions.fire(uow, actor, made[key], name, body)
+            uow.commit()
 
     def decision(amount: str, start: str, end: str, conditions: str = "") -> dict[str, Any]:
         return {
@@ -185,13 +188,10 @@ def _timeline(
     # After the deadline the pool is shared (floor first, the rest by target group): here the
     # two applications ask for less than the pool, so each is proposed at what it asked for.
     at(dt.datetime(2017, 11, 6, 10, 0, tzinfo=CPH))
-    allocation_confirm(
-        cases,
-        cw,
-        star,
-        "2017",
-        AllocationTerms(period_start=dt.date(2017, 11, 1), period_end=dt.date(2018, 12, 31)),
-    )
+    with units.writing() as uow:
+        terms = AllocationTerms(period_start=dt.date(2017, 11, 1), period_end=dt.date(2018, 12, 31))
+        services.allocations.confirm(uow, cw, star, "2017", terms)
+        uow.commit()
     at(dt.datetime(2017, 11, 20, 10, 0, tzinfo=CPH))
     move(
         "odense", ap, "grant_implementation"
@@ -304,19 +304,21 @@ def _timeline(
     # Dua 2021 (seeds/000): a cluster of three municipalities with one agreement, still drafting.
     at(dt.datetime(2021, 5, 3, 9, 0, tzinfo=STO))
     cluster = [orgs["Falu kommun"], orgs["Borlänge kommun"], orgs["Gagnefs kommun"]]
-    overenskommelse = add_agreement(
-        cases.db,
-        clock,
-        cw,
-        NewAgreement(
-            title="Lokal överenskommelse om unga och nyanlända i södra Dalarna",
-            employment_service_id=orgs["Arbetsförmedlingen"],
-            party_ids=cluster,
-            valid_from=dt.date(2020, 3, 1),
-            valid_to=dt.date(2022, 12, 31),
-            local_tracks=["Vård och omsorg", "Industri och teknik", "Handel och logistik"],
-        ),
-    )
+    with units.writing() as uow:
+        overenskommelse = add_agreement(
+            uow,
+            clock,
+            cw,
+            NewAgreement(
+                title="Lokal överenskommelse om unga och nyanlända i södra Dalarna",
+                employment_service_id=orgs["Arbetsförmedlingen"],
+                party_ids=cluster,
+                valid_from=dt.date(2020, 3, 1),
+                valid_to=dt.date(2022, 12, 31),
+                local_tracks=["Vård och omsorg", "Industri och teknik", "Handel och logistik"],
+            ),
+        )
+        uow.commit()
     new(
         "dalarna",
         falun,

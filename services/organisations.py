@@ -7,11 +7,10 @@ import json
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlmodel import select
 
 from services.errors import Forbidden, InvalidRequest, NotFound
-from services.storage.db import Database
-from services.storage.models import Agreement, AgreementParty, Organisation
+from services.storage.models import Agreement, Organisation
+from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
 from workflow.clock import Clock
 
@@ -66,82 +65,67 @@ class AgreementPublic(BaseModel):
     local_tracks: list[str]
 
 
-def add_organisation(db: Database, actor: Actor, new: NewOrganisation) -> OrganisationPublic:
+def add_organisation(uow: UnitOfWork, actor: Actor, new: NewOrganisation) -> OrganisationPublic:
     if actor.role not in EDITORS:
         raise Forbidden("organisations are registered by caseworkers and admins")
-    with db.writing() as session:
-        org = Organisation(**new.model_dump())
-        session.add(org)
-        session.flush()
-        return OrganisationPublic.model_validate(org)
+    return OrganisationPublic.model_validate(
+        uow.organisations.add(Organisation(**new.model_dump()))
+    )
 
 
-def list_organisations(db: Database) -> list[OrganisationPublic]:
-    with db.reading() as session:
-        return [
-            OrganisationPublic.model_validate(o)
-            for o in session.exec(select(Organisation).order_by(Organisation.name)).all()
-        ]
+def list_organisations(uow: UnitOfWork) -> list[OrganisationPublic]:
+    return [OrganisationPublic.model_validate(o) for o in uow.organisations.all()]
 
 
-def add_agreement(db: Database, clock: Clock, actor: Actor, new: NewAgreement) -> AgreementPublic:
+def add_agreement(
+    uow: UnitOfWork, clock: Clock, actor: Actor, new: NewAgreement
+) -> AgreementPublic:
     if actor.role not in EDITORS:
         raise Forbidden("agreements are registered by caseworkers and admins")
     wanted = set(new.party_ids) | (
         {new.employment_service_id} if new.employment_service_id else set()
     )
-    with db.writing() as session:
-        kinds = dict(
-            session.exec(
-                select(Organisation.id, Organisation.kind).where(Organisation.id.in_(wanted))
-            ).all()
-        )  # type: ignore[union-attr]
-        missing = sorted(wanted - set(kinds))
-        if missing:
-            raise InvalidRequest(f"no organisation with id {missing}", field="party_ids")
-        if new.employment_service_id is not None and kinds[new.employment_service_id] != "agency":
-            raise InvalidRequest(
-                "the employment service must be an agency", field="employment_service_id"
-            )
-        agreement = Agreement(
+    kinds = uow.organisations.kinds(wanted)
+    missing = sorted(wanted - set(kinds))
+    if missing:
+        raise InvalidRequest(f"no organisation with id {missing}", field="party_ids")
+    if new.employment_service_id is not None and kinds[new.employment_service_id] != "agency":
+        raise InvalidRequest(
+            "the employment service must be an agency", field="employment_service_id"
+        )
+    parties = list(dict.fromkeys(new.party_ids))
+    agreement = uow.organisations.add_agreement(
+        Agreement(
             title=new.title,
             employment_service_id=new.employment_service_id,
             valid_from=new.valid_from,
             valid_to=new.valid_to,
             local_tracks=json.dumps(new.local_tracks, ensure_ascii=False),
             created_at=clock.now(),
-        )
-        session.add(agreement)
-        session.flush()
-        session.add_all(
-            AgreementParty(agreement_id=agreement.id, organisation_id=p)
-            for p in dict.fromkeys(new.party_ids)
-        )  # type: ignore[arg-type]
-        return _public(agreement, list(dict.fromkeys(new.party_ids)))
+        ),
+        parties,
+    )
+    return _public(agreement, parties)
 
 
-def get_agreement(db: Database, agreement_id: int) -> AgreementPublic:
-    with db.reading() as session:
-        agreement = session.get(Agreement, agreement_id)
-        if agreement is None:
-            raise NotFound(f"there is no agreement {agreement_id}")
-        parties = session.exec(
-            select(AgreementParty.organisation_id).where(
-                AgreementParty.agreement_id == agreement_id
-            )
-        ).all()
-        return _public(agreement, list(parties))
+def get_agreement(uow: UnitOfWork, agreement_id: int) -> AgreementPublic:
+    agreement = uow.organisations.agreement(agreement_id)
+    if agreement is None:
+        raise NotFound(f"there is no agreement {agreement_id}")
+    return _public(agreement, uow.organisations.agreement_parties(agreement_id))
 
 
-def list_agreements(db: Database) -> list[AgreementPublic]:
-    with db.reading() as session:
-        ids = session.exec(select(Agreement.id).order_by(Agreement.id)).all()
-    return [get_agreement(db, i) for i in ids]  # type: ignore[arg-type]
+def list_agreements(uow: UnitOfWork) -> list[AgreementPublic]:
+    return [
+        _public(a, uow.organisations.agreement_parties(a.id or 0))
+        for a in uow.organisations.agreements()
+    ]
 
 
 def _public(agreement: Agreement, parties: list[int]) -> AgreementPublic:
+    assert agreement.id is not None
     return AgreementPublic(
-        id=agreement.id,  # type: ignore[arg-type]
+        id=agreement.id,
         title=agreement.title,
         employment_service_id=agreement.employment_service_id,
         party_ids=parties,

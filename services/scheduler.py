@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from services.deadlines import DeadlineKeeper
+from services.deadlines.keeper import DeadlineKeeper
 
 log = logging.getLogger("grantflow.scheduler")
 

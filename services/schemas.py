@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Item = TypeVar("Item")
 
 
 class _Public(BaseModel):
@@ -76,11 +78,20 @@ class CasePublic(_Public):
     )
 
 
-class CasePage(BaseModel):
-    items: list[CasePublic]
-    page: int
-    page_size: int
-    total: int
+class Page(BaseModel, Generic[Item]):
+    """Every list the API gives: a page of items and the link to the next one (keyset paging:
+    follow `next` until it is null; a page never repeats or skips an item that was there)."""
+
+    items: list[Item]
+    next: str | None = Field(default=None, description="the next page's URL; null on the last")
+    total: int | None = Field(
+        default=None, description="how many match in all; null where counting costs too much"
+    )
+    # Where the next page starts; the API turns it into `next` with the request's own filters.
+    cursor: str | None = Field(default=None, exclude=True)
+
+
+CasePage = Page[CasePublic]
 
 
 class InputPublic(BaseModel):
@@ -108,6 +119,9 @@ class TransitionResult(BaseModel):
 
 class EventPublic(_Public):
     seq: int
+    encoding: int = Field(
+        default=1, description="how the event was encoded for its hash (docs/AUDIT.md)"
+    )
     at: dt.datetime
     kind: str
     case_id: int | None
@@ -159,13 +173,6 @@ class DeadlinePublic(_Public):
     fired_by: str | None
     outcome: str | None
     event_seq: int | None
-
-
-class DeadlinePage(BaseModel):
-    items: list[DeadlinePublic]
-    page: int
-    page_size: int
-    total: int
 
 
 class NotificationPublic(_Public):

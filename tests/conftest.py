@@ -9,11 +9,13 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -26,6 +28,9 @@ from workflow.clock import SettableClock
 # Set to a PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run every
 # database test against PostgreSQL; each test then gets its own database made from a template.
 POSTGRES_URL = os.environ.get("GRANTFLOW_TEST_POSTGRES_URL", "")
+# No example database in the working tree: tests write only to temporary paths.
+hypothesis_settings.register_profile("grantflow", database=None)
+hypothesis_settings.load_profile("grantflow")
 # Early October 2017: the STAR call (closing 31-10-2017 12:00) is open, as in the seed text.
 START = dt.datetime(2017, 10, 2, 8, 0, tzinfo=dt.UTC)
 _numbers = itertools.count()
@@ -67,10 +72,11 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     admin.dispose()
 
 
-@pytest.fixture
-def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def fresh_database(template_database: str, directory: Path) -> Iterator[str]:
+    """A database of its own, copied from the migrated template, dropped afterwards."""
     if not POSTGRES_URL:
-        path = tmp_path / "grantflow.db"
+        path = directory / f"grantflow-{next(_numbers)}.db"
         shutil.copyfile(template_database, path)
         yield f"sqlite:///{path}"
         return
@@ -78,10 +84,34 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_database}"))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(template_database, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def isolated_service(
+    template_database: str, directory: Path
+) -> Iterator[tuple[Api, SettableClock]]:
+    """A whole service of its own (database, app, people) for one example of a property test,
+    so no example sees what another left behind."""
+    with fresh_database(template_database, directory) as url:
+        clock = SettableClock(START)
+        settings = Settings(
+            environment="test", database_url=url, data_dir=directory, run_scheduler=False
+        )
+        app = create_app(settings, clock)
+        with TestClient(app) as client:
+            yield Api(client, add_people(app.state.services.units, clock)), clock
 
 
 @pytest.fixture
@@ -126,7 +156,7 @@ def live_server(app, client: TestClient) -> Iterator[str]:
 
 @pytest.fixture
 def people(app, client: TestClient) -> People:
-    return add_people(app.state.db, app.state.clock)
+    return add_people(app.state.services.units, app.state.services.clock)
 
 
 @pytest.fixture

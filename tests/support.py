@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -10,11 +12,12 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from services import audit
 from services.access import add_user, create_token
-from services.storage.db import Database
 from services.storage.models import Case, CaseParty, Deadline, Organisation, Programme
+from services.storage.unit_of_work import UnitsOfWork
 from workflow.actors import Role
 from workflow.clock import Clock
 
@@ -41,6 +44,22 @@ USERS = {
 }
 
 
+@contextmanager
+def tables(app, write: bool = False) -> Iterator[Session]:
+    """A test's own look at the tables (or write to them, committed at the end)."""
+    units: UnitsOfWork = app.state.services.units
+    with units.writing() if write else units.reading() as uow:
+        yield uow.session
+        if write:
+            uow.commit()
+
+
+def chain_of(app) -> audit.Verification:
+    """The whole audit chain, verified."""
+    with app.state.services.units.reading() as uow:
+        return audit.verify(uow)
+
+
 @dataclass
 class People:
     tokens: dict[str, str] = field(default_factory=dict)
@@ -48,20 +67,19 @@ class People:
     org_ids: dict[str, int] = field(default_factory=dict)
 
 
-def add_people(db: Database, clock: Clock) -> People:
+def add_people(units: UnitsOfWork, clock: Clock) -> People:
     people = People()
-    with db.writing() as session:
+    with units.writing() as uow:
         for key, (name, kind, country) in ORGANISATIONS.items():
-            org = Organisation(name=name, kind=kind, country=country)
-            session.add(org)
-            session.flush()
+            org = uow.organisations.add(Organisation(name=name, kind=kind, country=country))
             people.org_ids[key] = org.id  # type: ignore[assignment]
         for who, (role, org_key) in USERS.items():
             user = add_user(
-                session, clock, f"{who} user", role, people.org_ids[org_key] if org_key else None
+                uow, clock, f"{who} user", role, people.org_ids[org_key] if org_key else None
             )
             people.user_ids[who] = user.id  # type: ignore[assignment]
-            people.tokens[who] = create_token(session, clock, user, label="test")
+            people.tokens[who] = create_token(uow, clock, user, label="test")
+        uow.commit()
     return people
 
 
@@ -110,11 +128,14 @@ class Api:
         return response.json()
 
 
-def seed_granted_cases(db: Database, count: int, programme: str, due_at: dt.datetime) -> list[int]:
+def seed_granted_cases(
+    units: UnitsOfWork, count: int, programme: str, due_at: dt.datetime
+) -> list[int]:
     """`count` granted cases whose grant period ends at `due_at`, each with its pending
     `period_end` deadline: written straight to the tables, because making 10 000 through the
     API would take minutes and test nothing these tests are about."""
-    with db.writing() as session:
+    with units.writing() as uow:
+        session = uow.session
         programme_id = session.exec(select(Programme.id).where(Programme.code == programme)).one()
         org = Organisation(name=f"Seed kommun {count}", kind="municipality", country="SE")
         session.add(org)
@@ -163,4 +184,5 @@ def seed_granted_cases(db: Database, count: int, programme: str, due_at: dt.date
                 for i in ids
             ],
         )
+        uow.commit()
     return ids

@@ -59,7 +59,7 @@ def test_text_postgresql_cannot_store_is_refused_as_a_problem_and_changes_nothin
         "/organisations",
         json={"name": "Knivsta\u0000kommun", "kind": "municipality", "country": "SE"},
     )
-    if app.state.db.is_sqlite:
+    if app.state.services.units.db.is_sqlite:
         assert response.status_code == 201
         return
     assert response.status_code == 422, response.text

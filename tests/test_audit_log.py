@@ -77,7 +77,7 @@ def test_editing_an_audit_row_behind_the_services_back_fails_verification_naming
     api: Api, app, database_url: str
 ) -> None:
     _, seq = declined_case(api)
-    tamper(database_url, app.state.db, seq)
+    tamper(database_url, app.state.services.units.db, seq)
 
     result = run_cli(database_url, "audit", "verify")
     assert result.returncode == 1
@@ -92,20 +92,23 @@ def test_update_delete_and_truncate_on_the_audit_table_are_refused_by_the_databa
 ) -> None:
     declined_case(api)
     statements = ["UPDATE audit_event SET role = 'admin'", "DELETE FROM audit_event"]
-    if not app.state.db.is_sqlite:
+    if not app.state.services.units.db.is_sqlite:
         statements.append("TRUNCATE audit_event")  # SQLite has no TRUNCATE; its DELETE is refused
     for statement in statements:
-        with pytest.raises(DBAPIError, match="append-only"), app.state.db.engine.begin() as conn:
+        with (
+            pytest.raises(DBAPIError, match="append-only"),
+            app.state.services.units.db.engine.begin() as conn,
+        ):
             conn.execute(text(statement))
     assert api.get("auditor", "/audit/verify").json()["ok"] is True
 
 
 def test_events_cut_from_the_end_of_the_chain_are_detected(api: Api, app) -> None:
     declined_case(api)
-    engine = app.state.db.engine
+    engine = app.state.services.units.db.engine
     with engine.begin() as conn:
         last = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
-        if app.state.db.is_sqlite:
+        if app.state.services.units.db.is_sqlite:
             conn.execute(text("DROP TRIGGER audit_event_no_delete"))
         else:
             conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))

@@ -11,15 +11,15 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from services.audit import verify
-from services.auditing import (
+from services import audit
+from services.auditing.export import write_export
+from services.auditing.signing import (
     DailyHeadSigning,
     sign_head,
     signing_key,
     verify_against_head,
-    write_export,
 )
-from services.deadlines import DeadlineKeeper
+from services.deadlines.keeper import DeadlineKeeper
 from tests.support import Api
 from workflow.actors import SYSTEM
 from workflow.audit_chain import canonical, hash_of
@@ -37,6 +37,22 @@ def some_history(api: Api, clock: SettableClock, cases: int = 3) -> list[int]:
         api.move("caseworker", case["id"], "invite", note="Välkommen\nny rad")
         ids.append(case["id"])
     return ids
+
+
+def export_log(app, directory: Path, **range_: int) -> dict:
+    services = app.state.services
+    with services.units.reading() as uow:
+        return write_export(uow, services.clock.now(), directory, **range_)
+
+
+def verify(app) -> audit.Verification:
+    with app.state.services.units.reading() as uow:
+        return audit.verify(uow)
+
+
+def still_leads_to(app, head: dict) -> tuple[bool, str]:
+    with app.state.services.units.reading() as uow:
+        return verify_against_head(uow, head, head["public_key"])
 
 
 def run_verifier(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -68,7 +84,7 @@ def test_an_export_verifies_outside_the_service_and_any_edit_is_named(
 ) -> None:
     some_history(api, clock)
     export = tmp_path / "export"
-    info = write_export(app.state.db, export)
+    info = export_log(app, export)
     assert info["first_seq"] == 1 and info["count"] == info["last_seq"]
     ok = run_verifier(export)
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -100,7 +116,7 @@ def test_a_flipped_character_in_the_last_line_is_caught_by_the_manifest(
 ) -> None:
     some_history(api, clock, cases=1)
     export = tmp_path / "export"
-    write_export(app.state.db, export)
+    export_log(app, export)
     lines = (export / "events.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     lines[-1] = lines[-1].replace("caseworker user", "caseworker usex")
     (export / "events.jsonl").write_text("".join(lines), encoding="utf-8")
@@ -112,13 +128,13 @@ def test_a_second_export_continues_the_first(
     api: Api, app, clock: SettableClock, tmp_path: Path
 ) -> None:
     some_history(api, clock)
-    first = write_export(app.state.db, tmp_path / "first")
+    first = export_log(app, tmp_path / "first")
     some_history(api, clock)
-    second = write_export(app.state.db, tmp_path / "second", first=first["last_seq"] + 1)
+    second = export_log(app, tmp_path / "second", first=first["last_seq"] + 1)
     assert second["prev_hash"] == first["head_hash"]
     result = run_verifier(tmp_path / "second", "--continues", tmp_path / "first")
     assert result.returncode == 0, result.stdout
-    gap = write_export(app.state.db, tmp_path / "gap", first=first["last_seq"] + 2)
+    gap = export_log(app, tmp_path / "gap", first=first["last_seq"] + 2)
     assert gap["count"] > 0
     refused = run_verifier(tmp_path / "gap", "--continues", tmp_path / "first")
     assert refused.returncode == 1 and "does not continue" in refused.stdout
@@ -129,18 +145,19 @@ def test_a_rewrite_that_recomputes_every_later_hash_passes_the_chain_but_not_a_s
 ) -> None:
     some_history(api, clock)
     key = signing_key(app.state.settings)
-    with app.state.db.writing() as session:
-        head = sign_head(session, key, SYSTEM, clock.now())
+    with app.state.services.units.writing() as uow:
+        head = sign_head(uow, key, SYSTEM, clock.now())
+        uow.commit()
     (tmp_path / "head.json").write_text(json.dumps(head))
     some_history(api, clock, cases=1)
 
-    rewrite_event_and_recompute_chain(app.state.db, seq=3)
-    assert verify(app.state.db).ok, "the forger's chain is valid in itself"
-    ok, said = verify_against_head(app.state.db, head, head["public_key"])
+    rewrite_event_and_recompute_chain(app.state.services.units.db, seq=3)
+    assert verify(app).ok, "the forger's chain is valid in itself"
+    ok, said = still_leads_to(app, head)
     assert not ok and f"event {head['seq']} now hashes to" in said
 
     export = tmp_path / "export"
-    write_export(app.state.db, export)
+    export_log(app, export)
     outside = run_verifier(export, "--head", tmp_path / "head.json")
     assert outside.returncode == 1 and "was signed" in outside.stdout
     env = {
@@ -198,17 +215,19 @@ def rewrite_event_and_recompute_chain(db, seq: int) -> None:
 def test_the_head_is_signed_daily_by_a_deadline_job(api: Api, app, clock: SettableClock) -> None:
     some_history(api, clock, cases=1)
     keeper = DeadlineKeeper(
-        app.state.cases, jobs=[DailyHeadSigning(signing_key(app.state.settings))]
+        app.state.services, jobs=[DailyHeadSigning(signing_key(app.state.settings))]
     )
     keeper.sweep()  # plans tomorrow's signing
     clock.advance(dt.timedelta(days=1))
     result = keeper.sweep()
     assert result.fired == 1
-    signed = api.get("auditor", "/audit/events", params={"transition": "head_signed"}).json()
+    signed = api.get("auditor", "/audit/events", params={"transition": "head_signed"}).json()[
+        "items"
+    ]
     assert len(signed) == 1 and signed[0]["actor_name"] == "system"
     head = signed[0]["details"]["signed_head"]
     assert head["public_key"] == api.client.get("/audit/public-key").json()["public_key"]
-    assert verify_against_head(app.state.db, head, head["public_key"])[0]
+    assert still_leads_to(app, head)[0]
     clock.advance(dt.timedelta(days=1))
     assert keeper.sweep().fired == 1, "and the next day again"
 
@@ -218,15 +237,15 @@ def test_auditors_search_the_log_by_actor_transition_programme_and_time(
 ) -> None:
     start = clock.now()
     ids = some_history(api, clock)
-    invites = api.get("auditor", "/audit/events", params={"transition": "invite"}).json()
+    invites = api.get("auditor", "/audit/events", params={"transition": "invite"}).json()["items"]
     assert [e["case_id"] for e in invites] == ids
     by_actor = api.get(
         "auditor", "/audit/events", params={"actor_id": api.people.user_ids["caseworker"]}
-    ).json()
+    ).json()["items"]
     assert {e["transition"] for e in by_actor} == {"invite"}
     in_programme = api.get(
         "auditor", "/audit/events", params={"programme": "delmos-2018", "kind": "created"}
-    ).json()
+    ).json()["items"]
     assert len(in_programme) == 3
     window = api.get(
         "auditor",
@@ -235,12 +254,10 @@ def test_auditors_search_the_log_by_actor_transition_programme_and_time(
             "since": (start + dt.timedelta(hours=4)).isoformat(),
             "until": (start + dt.timedelta(hours=6)).isoformat(),
         },
-    ).json()
+    ).json()["items"]
     assert [e["transition"] for e in window] == ["invite", None]
-    first_page = api.get("auditor", "/audit/events", params={"limit": 2}).json()
-    next_page = api.get(
-        "auditor", "/audit/events", params={"limit": 2, "after_seq": first_page[-1]["seq"]}
-    ).json()
+    first = api.get("auditor", "/audit/events", params={"limit": 2}).json()
+    first_page, next_page = first["items"], api.get("auditor", first["next"]).json()["items"]
     assert next_page[0]["seq"] == first_page[-1]["seq"] + 1
     csv_text = api.get(
         "auditor", "/audit/events", params={"transition": "invite", "format": "csv"}

@@ -12,9 +12,8 @@ import time
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from services.audit import verify
 from services.storage.models import AuditEvent, Deadline
-from tests.support import seed_granted_cases
+from tests.support import chain_of, seed_granted_cases, tables
 
 DUE = dt.datetime(2021, 6, 30, 22, 0, tzinfo=dt.UTC)
 NOW = "2021-07-01T09:00:00+00:00"
@@ -33,8 +32,7 @@ def scheduler_process(database_url: str) -> subprocess.Popen[str]:
 
 
 def assert_each_fired_exactly_once(app, case_ids: list[int]) -> None:
-    db = app.state.db
-    with db.reading() as session:
+    with tables(app) as session:
         per_case = session.exec(
             select(AuditEvent.case_id, func.count())
             .where(AuditEvent.transition == "end_period")
@@ -54,14 +52,14 @@ def assert_each_fired_exactly_once(app, case_ids: list[int]) -> None:
     assert {count for _, count in per_case} == {1}, "no case moved twice"
     assert statuses == {"fired": len(case_ids)}
     assert states == {"reporting": len(case_ids)}
-    chain = verify(db)
+    chain = chain_of(app)
     assert chain.ok, chain.problem
 
 
 def test_two_scheduler_processes_sweeping_10000_due_deadlines_fire_each_exactly_once(
     app, client, database_url: str
 ) -> None:
-    case_ids = seed_granted_cases(app.state.db, COUNT, "dua-2021", DUE)
+    case_ids = seed_granted_cases(app.state.services.units, COUNT, "dua-2021", DUE)
     first, second = scheduler_process(database_url), scheduler_process(database_url)
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert first.returncode == second.returncode == 0, outputs
@@ -74,11 +72,11 @@ def test_two_scheduler_processes_sweeping_10000_due_deadlines_fire_each_exactly_
 def test_a_scheduler_killed_mid_sweep_and_started_again_fires_each_deadline_exactly_once(
     app, client, database_url: str
 ) -> None:
-    case_ids = seed_granted_cases(app.state.db, COUNT, "dua-2021", DUE)
+    case_ids = seed_granted_cases(app.state.services.units, COUNT, "dua-2021", DUE)
     doomed = scheduler_process(database_url)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        with app.state.db.reading() as session:
+        with tables(app) as session:
             done = session.exec(
                 select(func.count()).select_from(Deadline).where(Deadline.status == "fired")
             ).one()
@@ -88,7 +86,7 @@ def test_a_scheduler_killed_mid_sweep_and_started_again_fires_each_deadline_exac
     os.kill(doomed.pid, signal.SIGKILL)
     doomed.wait(timeout=30)
     assert doomed.returncode == -signal.SIGKILL
-    with app.state.db.reading() as session:
+    with tables(app) as session:
         fired_before_restart = session.exec(
             select(func.count()).select_from(Deadline).where(Deadline.status == "fired")
         ).one()

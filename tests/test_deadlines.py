@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from services.deadlines import DeadlineKeeper
+from services.deadlines.keeper import DeadlineKeeper
 from services.storage.models import Deadline
-from tests.support import Api, seed_granted_cases
+from tests.support import Api, seed_granted_cases, tables
 from workflow.clock import SettableClock
 from workflow.deadlines import WorkingCalendar, add_months, end_of_day, local_instant
 
@@ -22,7 +22,7 @@ STAR = "star-flere-skal-med-2017"
 
 @pytest.fixture
 def keeper(app) -> DeadlineKeeper:
-    return DeadlineKeeper(app.state.cases, worker="test-scheduler")
+    return DeadlineKeeper(app.state.services, worker="test-scheduler")
 
 
 def deadlines_of(api: Api, case_id: int) -> dict[str, dict]:
@@ -87,7 +87,9 @@ def test_star_application_at_115959_copenhagen_is_taken_at_1200_refused_and_the_
     assert deadlines_of(api, on_time["id"])["application_deadline"]["status"] == "cancelled"
     # The call's own deadline flagged the round closed for caseworkers.
     closed = [
-        n for n in api.get("caseworker", "/notifications").json() if n["kind"] == "call_closes"
+        n
+        for n in api.get("caseworker", "/notifications").json()["items"]
+        if n["kind"] == "call_closes"
     ]
     assert len(closed) == 1 and closed[0]["case_id"] is None
     assert keeper.sweep().handled == 0, "a second sweep fires nothing again"
@@ -204,11 +206,11 @@ def test_a_deadline_whose_transition_the_case_no_longer_allows_is_cancelled_with
 ) -> None:
     case = api.create_case("knivsta", "sf-uppsala-nya-vagar")
     # A deadline that somehow outlived its state (written behind the service's back).
-    with app.state.db.writing() as session:
-        session.add(
+    with app.state.services.units.writing() as uow:
+        uow.deadlines.add(
             Deadline(
                 case_id=case["id"],
-                programme_id=app.state.cases.programme_id("sf-uppsala-nya-vagar"),
+                programme_id=app.state.services.programmes.id_of("sf-uppsala-nya-vagar"),
                 kind="final_report",
                 fires="mark_report_overdue",
                 due_at=clock.now() - dt.timedelta(hours=1),
@@ -217,6 +219,7 @@ def test_a_deadline_whose_transition_the_case_no_longer_allows_is_cancelled_with
                 created_at=clock.now(),
             )
         )
+        uow.commit()
     result = keeper.sweep()
     assert (result.fired, result.cancelled) == (0, 1)
     deadline = deadlines_of(api, case["id"])["final_report"]
@@ -243,10 +246,15 @@ def test_decision_expected_by_only_flags_an_undecided_case(
     assert (
         api.get("caseworker", f"/cases/{waiting['id']}").json()["state"] == "implementation_applied"
     )
-    flags = api.get("caseworker", "/notifications", params={"case_id": waiting["id"]}).json()
+    flags = api.get("caseworker", "/notifications", params={"case_id": waiting["id"]}).json()[
+        "items"
+    ]
     assert [n["kind"] for n in flags] == ["decision_expected"]
     assert flags[0]["subject"].startswith("Tilsagn forventes senest: STAR-17-")
-    assert api.get("caseworker", "/notifications", params={"case_id": decided["id"]}).json() == []
+    assert (
+        api.get("caseworker", "/notifications", params={"case_id": decided["id"]}).json()["items"]
+        == []
+    )
     assert deadlines_of(api, decided["id"])["decision_expected"]["status"] == "cancelled"
 
 
@@ -282,7 +290,9 @@ def test_health_goes_stale_when_no_scheduler_sweeps_and_recovers_after_a_sweep(
     assert before["status"] == "stale" and before["scheduler"]["last_sweep_completed_at"] is None
     keeper.sweep()
     assert api.client.get("/health").json()["status"] == "ok"
-    seed_granted_cases(app.state.db, 1, "sf-uppsala-nya-vagar", clock.now() - dt.timedelta(hours=2))
+    seed_granted_cases(
+        app.state.services.units, 1, "sf-uppsala-nya-vagar", clock.now() - dt.timedelta(hours=2)
+    )
     clock.advance(dt.timedelta(minutes=10))
     stale = api.client.get("/health").json()
     assert stale["status"] == "stale"
@@ -293,7 +303,7 @@ def test_health_goes_stale_when_no_scheduler_sweeps_and_recovers_after_a_sweep(
 
 
 def test_the_sweep_finds_due_deadlines_by_the_status_and_due_time_index(app) -> None:
-    db = app.state.db
+    db = app.state.services.units.db
     with db.engine.connect() as conn:
         if db.is_sqlite:
             plan = conn.execute(
@@ -310,5 +320,5 @@ def test_the_sweep_finds_due_deadlines_by_the_status_and_due_time_index(app) -> 
                 )
             ).all()
             assert "ix_deadline_status_due_at" in " ".join(str(row) for row in plan)
-    with db.reading() as session:
+    with tables(app) as session:
         assert session.exec(select(Deadline)).all() is not None

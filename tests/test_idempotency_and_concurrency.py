@@ -75,7 +75,7 @@ def test_creating_a_case_with_an_idempotency_key_creates_it_once(api: Api) -> No
 
 @pytest.fixture
 def live(live_server: str, app) -> tuple[str, People]:
-    return live_server, add_people(app.state.db, app.state.clock)
+    return live_server, add_people(app.state.services.units, app.state.services.clock)
 
 
 def race(

@@ -10,6 +10,6 @@ import services.storage.models  # noqa: F401  (registers the tables)
 
 
 def test_the_migrated_schema_matches_the_models(app) -> None:
-    with app.state.db.engine.connect() as connection:
+    with app.state.services.units.db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         assert compare_metadata(context, SQLModel.metadata) == []

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.access import add_user, create_token
-from services.deadlines import DeadlineKeeper
-from services.grants import attachment_path
+from services.cases.attachments import attachment_path
+from services.deadlines.keeper import DeadlineKeeper
 from tests.support import Api
 from workflow.actors import Role
 from workflow.clock import SettableClock
@@ -318,15 +318,16 @@ def test_samordningsforbundet_decision_carries_ceiling_period_and_conditions_for
 def applicant_of(api: Api, organisation_id: int) -> dict[str, str]:
     """Headers for a new applicant user of `organisation_id`."""
     app = api.client.app  # type: ignore[attr-defined]
-    with app.state.db.writing() as session:
+    with app.state.services.units.writing() as uow:
         user = add_user(
-            session,
-            app.state.clock,
+            uow,
+            app.state.services.clock,
             f"applicant {organisation_id}",
             Role.applicant,
             organisation_id,
         )
-        token = create_token(session, app.state.clock, user)
+        token = create_token(uow, app.state.services.clock, user)
+        uow.commit()
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -434,7 +435,7 @@ def test_star_round_shares_the_pool_after_the_deadline_and_pays_in_arrears_what_
     # The period ends on its own; Odense reports; its accounts exclude a line outside the budget
     # and an overhead line (seeds/002), and the payout is what is eligible, paid after the report.
     clock.set(dt.datetime(2019, 1, 2, 9, 0, tzinfo=CPH))
-    DeadlineKeeper(app.state.cases).sweep()
+    DeadlineKeeper(app.state.services).sweep()
     odense = cases["odense"]
     assert api.get("caseworker", f"/cases/{odense}").json()["state"] == "reporting"
     api.move(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
+from workflow.money import NO_CURRENCY, Money
+
 
 @dataclass(frozen=True)
 class Application:
@@ -111,7 +113,7 @@ def _share_by_weight(amount: int, room: dict[str, int], weights: dict[str, int])
     return whole
 
 
-def split_by_year(amount: Decimal, start: dt.date, end: dt.date) -> list[tuple[int, Decimal]]:
+def split_by_year(amount: Decimal, start: dt.date, end: dt.date) -> list[tuple[int, Money]]:
     """A multi-year amount as commitments per fiscal (calendar) year, by days in each year, in
     whole öre, summing exactly (seeds/002: "tilsagn om tilskud vil blive givet for ét år af gangen")."""
     if end < start:
@@ -121,9 +123,10 @@ def split_by_year(amount: Decimal, start: dt.date, end: dt.date) -> list[tuple[i
         first = max(start, dt.date(year, 1, 1))
         last = min(end, dt.date(year, 12, 31))
         days.append((year, (last - first).days + 1))
-    cents = int(amount * 100)
+    money = amount if isinstance(amount, Money) else Money(amount, NO_CURRENCY)
+    cents = money.cents
     shares = _share_by_weight(cents, {str(y): cents for y, _ in days}, {str(y): d for y, d in days})
-    return [(y, Decimal(shares[str(y)]) / 100) for y, _ in days]
+    return [(y, Money.from_cents(shares[str(y)], money.currency)) for y, _ in days]
 
 
 def describe(

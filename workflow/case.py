@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from workflow.actors import Actor
 from workflow.lifecycle import CostLine
+from workflow.money import Money
 from workflow.programmes import Call, ProgrammeConfig
+from workflow.statuses import PaymentKind
 
 ZERO = Decimal("0.00")
 
@@ -35,7 +37,7 @@ AMOUNT_FIELDS = (
 class PendingDecision:
     """A proposed decision waiting for a second person to confirm it."""
 
-    amount: Decimal
+    amount: Money
     period_start: dt.date
     period_end: dt.date
     conditions: str
@@ -82,18 +84,35 @@ class CaseFacts:
     budget_lines: tuple[CostLine, ...] = ()
     call: Call | None = None
     target_group_size: int | None = None
-    assessed_eligible: Decimal | None = None
+    assessed_eligible: Money | None = None
     certification: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
-    requested_amount: Decimal | None = None
-    granted_amount: Decimal = ZERO
-    disbursed_amount: Decimal = ZERO
-    reported_costs: Decimal | None = None
-    eligible_spent: Decimal | None = None
-    to_repay: Decimal = ZERO
-    balance_due: Decimal = ZERO
-    repaid_amount: Decimal = ZERO
+    requested_amount: Money | None = None
+    granted_amount: Money = ZERO  # type: ignore[assignment]  # made Money in __post_init__
+    disbursed_amount: Money = ZERO  # type: ignore[assignment]  # made Money in __post_init__
+    reported_costs: Money | None = None
+    eligible_spent: Money | None = None
+    to_repay: Money = ZERO  # type: ignore[assignment]  # made Money in __post_init__
+    balance_due: Money = ZERO  # type: ignore[assignment]  # made Money in __post_init__
+    repaid_amount: Money = ZERO  # type: ignore[assignment]  # made Money in __post_init__
+
+    def __post_init__(self) -> None:
+        # The edge where amounts become Money: whoever builds the facts (storage, a test) hands
+        # in Decimals, and the rules see amounts in the programme's currency.
+        currency = self.programme.currency
+        for name in (*AMOUNT_FIELDS, "assessed_eligible"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Money):
+                object.__setattr__(self, name, Money(value, currency))
+        if (p := self.pending_decision) is not None and not isinstance(p.amount, Money):
+            object.__setattr__(
+                self, "pending_decision", replace(p, amount=Money(p.amount, currency))
+            )
+
+    def money(self, amount: Decimal | int | str) -> Money:
+        """`amount` in this case's currency."""
+        return Money(amount, self.programme.currency)
 
 
 @dataclass(frozen=True)
@@ -107,7 +126,7 @@ class TransitionRequest:
 # Facts an effect asks the storage layer to record beside the case's own columns.
 @dataclass(frozen=True)
 class DecisionProposed:
-    amount: Decimal
+    amount: Money
     period_start: dt.date
     period_end: dt.date
     conditions: str
@@ -150,13 +169,13 @@ class ReportAssessed:
 class CommitmentsMade:
     """A decision's amount as commitments per fiscal year (seeds/002, seeds/004)."""
 
-    by_year: tuple[tuple[int, Decimal], ...]
+    by_year: tuple[tuple[int, Money], ...]
 
 
 @dataclass(frozen=True)
 class Disbursed:
-    amount: Decimal
-    kind: str  # "advance" (paid with the decision) or "payout" (paid after the report)
+    amount: Money
+    kind: PaymentKind
 
 
 Record = (

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 
 from workflow.allocation import split_by_year
 from workflow.case import (
-    ZERO,
     BudgetRecorded,
     CaseFacts,
     CommitmentsMade,
@@ -23,6 +22,7 @@ from workflow.deadlines import rule_due
 from workflow.lifecycle import CostLine, DeadlineKind
 from workflow.programmes import PaymentTiming
 from workflow.reports import assess, eligible_total
+from workflow.statuses import PaymentKind
 
 Effect = Callable[[CaseFacts, TransitionRequest, Outcome], None]
 
@@ -47,7 +47,7 @@ def record_application(case: CaseFacts, request: TransitionRequest, out: Outcome
         out.changes["target_group_size"] = request.inputs["target_group_size"]
     if "budget" in request.inputs:
         out.records.append(
-            BudgetRecorded(tuple(CostLine(**line) for line in request.inputs["budget"]))
+            BudgetRecorded(tuple(CostLine.of(line) for line in request.inputs["budget"]))
         )
 
 
@@ -70,7 +70,7 @@ def confirm_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) 
     out.records.append(DecisionConfirmed())
     if case.programme.payment.timing is PaymentTiming.up_front:
         out.changes["disbursed_amount"] = case.disbursed_amount + amount
-        out.records.append(Disbursed(amount, "advance"))
+        out.records.append(Disbursed(amount, PaymentKind.advance))
 
 
 @effect("commit_by_fiscal_year", needs=("pending_decision",))
@@ -102,10 +102,10 @@ def assess_report(case: CaseFacts, request: TransitionRequest, out: Outcome) -> 
         out.changes["reported_costs"] = request.inputs["reported_costs"]
         out.changes["assessed_eligible"] = None
         return
-    lines = [CostLine(**line) for line in request.inputs["cost_lines"]]
-    assessed = assess(lines, case.budget_lines, case.programme.costs)
-    out.changes["reported_costs"] = sum((line.amount for line in lines), ZERO)
-    out.changes["assessed_eligible"] = eligible_total(assessed)
+    lines = [CostLine.of(line) for line in request.inputs["cost_lines"]]
+    assessed = assess(lines, case.budget_lines, case.programme.costs, case.programme.currency)
+    out.changes["reported_costs"] = sum((line.amount for line in lines), case.money(0))
+    out.changes["assessed_eligible"] = eligible_total(assessed, case.programme.currency)
     out.records.append(ReportAssessed(tuple(assessed)))
     out.explanation["excluded"] = [
         {
@@ -132,9 +132,10 @@ def settle_accounts(case: CaseFacts, request: TransitionRequest, out: Outcome) -
         eligible = (
             case.assessed_eligible if case.assessed_eligible is not None else case.reported_costs
         )
-    eligible = eligible if eligible is not None else ZERO
-    to_repay = max(ZERO, case.disbursed_amount - eligible)
-    balance_due = max(ZERO, min(case.granted_amount, eligible) - case.disbursed_amount)
+    zero = case.money(0)
+    eligible = eligible if eligible is not None else zero
+    to_repay = max(zero, case.disbursed_amount - eligible)
+    balance_due = max(zero, min(case.granted_amount, eligible) - case.disbursed_amount)
     out.changes.update(eligible_spent=eligible, to_repay=to_repay, balance_due=balance_due)
     out.explanation["settlement"] = {
         "granted": case.granted_amount,
@@ -153,8 +154,8 @@ def settle_accounts(case: CaseFacts, request: TransitionRequest, out: Outcome) -
 def pay_balance(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
     if case.balance_due > 0:
         out.changes["disbursed_amount"] = case.disbursed_amount + case.balance_due
-        out.changes["balance_due"] = ZERO
-        out.records.append(Disbursed(case.balance_due, "payout"))
+        out.changes["balance_due"] = case.money(0)
+        out.records.append(Disbursed(case.balance_due, PaymentKind.payout))
 
 
 @effect("claim_everything_disbursed")

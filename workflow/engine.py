@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from transitions import EventData, Machine
 
@@ -16,6 +16,14 @@ from workflow.case import CaseFacts, Outcome, Record, TransitionRequest
 from workflow.effects import EFFECT_NEEDS, EFFECTS, Effect, deadline_effects
 from workflow.guards import GUARDS, Guard, Refusal
 from workflow.lifecycle import Lifecycle, TransitionSpec
+
+
+class Refused(TypedDict):
+    """Where a refused transition leaves its caller: what was tried, the state, what is open."""
+
+    transition: str
+    state: str
+    open_transitions: list[str]
 
 
 class TransitionRefused(Exception):
@@ -137,11 +145,11 @@ class Engine:
         Checks run from the coarsest to the finest: does the transition exist, may this role fire
         it, does it leave the current state, are the inputs well-formed, do the guards pass.
         """
-        refusal = {
-            "transition": name,
-            "state": case.state,
-            "open_transitions": [t.name for t in self.open_transitions(case.state, actor.role)],
-        }
+        refusal = Refused(
+            transition=name,
+            state=case.state,
+            open_transitions=[t.name for t in self.open_transitions(case.state, actor.role)],
+        )
         declared = self.lifecycle.any_transition(name)
         if declared is None:
             raise UnknownTransition(f"there is no transition {name!r}", **refusal)
@@ -151,7 +159,8 @@ class Engine:
         spec = self.lifecycle.transition(name, case.state)
         if spec is None:
             raise NotAllowedInState(f"{name} is not possible in state {case.state}", **refusal)
-        request = TransitionRequest(name=name, actor=actor, inputs=spec.parse_inputs(body), now=now)
+        inputs = spec.parse_inputs(body, case.programme.currency)
+        request = TransitionRequest(name=name, actor=actor, inputs=inputs, now=now)
 
         model = _CaseInMachine(case, request)
         # The machine's event moves the model it is handed. Adding the model to the machine
@@ -179,7 +188,7 @@ class Engine:
         return outcome
 
     def _check(self, guard_name: str, event: EventData) -> bool:
-        model: _CaseInMachine = event.model
+        model = cast(_CaseInMachine, event.model)
         guard = self._guards[guard_name]
         refused = guard.check(model.case, model.request)
         if refused is None:
@@ -188,7 +197,7 @@ class Engine:
         return False
 
     def _apply(self, effect_name: str, event: EventData) -> None:
-        model: _CaseInMachine = event.model
+        model = cast(_CaseInMachine, event.model)
         # Each effect sees the case as the effects before it left it.
         case = dataclasses.replace(model.case, state=model.state, **model.outcome.changes)
         self._effects[effect_name](case, model.request, model.outcome)

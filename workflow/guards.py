@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from workflow.case import CaseFacts, TransitionRequest
@@ -215,8 +214,8 @@ def within_pool(case: CaseFacts, request: TransitionRequest) -> Refusal | None:
         return None
     amount = request.inputs.get("amount")
     if amount is None:
-        amount = case.pending_decision.amount if case.pending_decision else Decimal(0)
-    left = (budget.pool - budget.committed_before - case.pool.committed).quantize(Decimal("0.01"))
+        amount = case.pending_decision.amount if case.pending_decision else case.money(0)
+    left = case.money(budget.pool) - budget.committed_before - case.pool.committed
     if amount <= left:
         return None
     currency = case.programme.currency

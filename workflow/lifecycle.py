@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,33 +24,47 @@ from pydantic import (
 
 from states import load_definition
 from workflow.actors import Role
+from workflow.money import CENTS, Money
 
 Labels = Mapping[str, str]
 
 MAX_TEXT = 10_000
 # 13 digits before the point: well above any public grant, well inside a 64-bit count of öre.
-CENTS = Decimal("0.01")
-# Quantized on the way in, so "1000" and "1000.00" are one amount everywhere, the audit log included.
-Money = Annotated[
+# Quantized on the way in, so "1000" and "1000.00" are one amount everywhere, the audit log included;
+# made Money in the programme's currency once the engine knows the case (TransitionSpec.parse_inputs).
+MoneyInput = Annotated[
     Decimal,
     Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False),
     AfterValidator(lambda amount: amount.quantize(CENTS)),
 ]
 
 
-class CostLine(BaseModel):
+@dataclass(frozen=True)
+class CostLine:
     """One line of a budget or a final report: which budget line, which cost category, how much."""
+
+    line: str
+    category: str
+    amount: Money
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any]) -> CostLine:
+        return cls(fields["line"], fields["category"], fields["amount"])
+
+
+class CostLineInput(BaseModel):
+    """A cost line as a request writes it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     line: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
-    amount: Money
+    amount: MoneyInput
 
 
 INPUT_TYPES: dict[str, Any] = {
-    "money": Money,
-    "cost_lines": Annotated[list[CostLine], Field(min_length=1, max_length=500)],
+    "money": MoneyInput,
+    "cost_lines": Annotated[list[CostLineInput], Field(min_length=1, max_length=500)],
     "choice": str,  # narrowed to the declared choices below
     "date": dt.date,
     "text": Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)],
@@ -88,13 +105,25 @@ class TransitionSpec:
     label: Labels
     input_model: type[BaseModel] = field(repr=False, compare=False, hash=False, default=BaseModel)
 
-    def parse_inputs(self, body: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The validated inputs; raises InvalidInputs naming each field that is wrong."""
+    def parse_inputs(self, body: Mapping[str, Any] | None, currency: str) -> dict[str, Any]:
+        """The validated inputs, amounts as Money in `currency`; raises InvalidInputs naming
+        each field that is wrong."""
         try:
             parsed = self.input_model.model_validate(body or {})
         except ValidationError as exc:
             raise InvalidInputs(self.name, _field_errors(exc)) from None
-        return {k: v for k, v in parsed.model_dump().items() if v is not None and v != ""}
+        inputs = {k: v for k, v in parsed.model_dump().items() if v is not None and v != ""}
+        for spec in self.inputs:
+            if spec.name not in inputs:
+                continue
+            if spec.type == "money":
+                inputs[spec.name] = Money(inputs[spec.name], currency)
+            elif spec.type == "cost_lines":
+                inputs[spec.name] = [
+                    {**line, "amount": Money(line["amount"], currency)}
+                    for line in inputs[spec.name]
+                ]
+        return inputs
 
 
 class InvalidInputs(ValueError):
@@ -134,6 +163,25 @@ class Lifecycle:
     entry_states: tuple[str, ...]
     deadlines: Mapping[str, DeadlineKind] = field(default_factory=dict)
     creation_effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def State(self) -> type[StrEnum]:
+        """The states as an enum: a name that is not a state fails where it is parsed."""
+        return StrEnum("State", {name: name for name in self.states})  # type: ignore[return-value]
+
+    @cached_property
+    def DeadlineKindName(self) -> type[StrEnum]:
+        """The deadline kinds as an enum."""
+        return StrEnum("DeadlineKindName", {name: name for name in self.deadlines})  # type: ignore[return-value]
+
+    def state(self, name: str) -> StrEnum:
+        """`name` as one of this lifecycle's states; ValueError naming the closest if it is not."""
+        try:
+            return self.State(name)
+        except ValueError:
+            close = difflib.get_close_matches(name, list(self.states), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{name!r} is not a state of lifecycle {self.name!r}{hint}") from None
 
     def deadline_applies(self, kind: DeadlineKind, state: str) -> bool:
         """Whether a deadline of `kind` still means something for a case in `state`."""
@@ -306,7 +354,7 @@ def _input_model(transition: str, inputs: tuple[InputSpec, ...]) -> type[BaseMod
                 str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
             ]
         if spec.type == "choice":
-            kind = Literal[spec.choices]  # type: ignore[valid-type]
+            kind = Literal[spec.choices]
         fields[spec.name] = (kind, ...) if spec.required else (kind | None, None)
     return create_model(
         f"{transition}_inputs",

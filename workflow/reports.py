@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
-from workflow.case import ZERO
 from workflow.lifecycle import CostLine
+from workflow.money import Money
 from workflow.programmes import Costs
 
 
@@ -15,21 +14,22 @@ from workflow.programmes import Costs
 class AssessedLine:
     line: str
     category: str
-    amount: Decimal
-    eligible: Decimal
+    amount: Money
+    eligible: Money
     reason: str | None  # why (part of) the line does not count; None when all of it does
 
 
 def assess(
-    reported: Iterable[CostLine], approved: Iterable[CostLine], rules: Costs | None
+    reported: Iterable[CostLine], approved: Iterable[CostLine], rules: Costs | None, currency: str
 ) -> list[AssessedLine]:
     """Each reported line with the part that counts: nothing for an ineligible category (seeds/000,
     seeds/002) or a line outside the approved budget (seeds/002: "Regnskabet skal modsvares af
     udgiftsposterne i det godkendte budget"), and never more than the line was approved for."""
-    budget: dict[str, Decimal] = {}
+    zero = Money.zero(currency)
+    budget: dict[str, Money] = {}
     for line in approved:
-        budget[line.line] = budget.get(line.line, ZERO) + line.amount
-    spent_on: dict[str, Decimal] = {}
+        budget[line.line] = budget.get(line.line, zero) + line.amount
+    spent_on: dict[str, Money] = {}
     assessed = []
     for line in reported:
         reason = _category_refusal(line.category, rules)
@@ -41,15 +41,15 @@ def assess(
         ):
             reason = f"'{line.line}' is not a line of the approved budget"
         if reason is not None:
-            assessed.append(AssessedLine(line.line, line.category, line.amount, ZERO, reason))
+            assessed.append(AssessedLine(line.line, line.category, line.amount, zero, reason))
             continue
         eligible = line.amount
         if line.line in budget:
-            room = max(ZERO, budget[line.line] - spent_on.get(line.line, ZERO))
+            room = max(zero, budget[line.line] - spent_on.get(line.line, zero))
             if eligible > room:
                 reason = f"only {room} of it is left on the approved line '{line.line}' ({budget[line.line]})"
                 eligible = room
-            spent_on[line.line] = spent_on.get(line.line, ZERO) + eligible
+            spent_on[line.line] = spent_on.get(line.line, zero) + eligible
         assessed.append(AssessedLine(line.line, line.category, line.amount, eligible, reason))
     return assessed
 
@@ -64,5 +64,5 @@ def _category_refusal(category: str, rules: Costs | None) -> str | None:
     return None
 
 
-def eligible_total(lines: Iterable[AssessedLine]) -> Decimal:
-    return sum((line.eligible for line in lines), ZERO)
+def eligible_total(lines: Iterable[AssessedLine], currency: str) -> Money:
+    return sum((line.eligible for line in lines), Money.zero(currency))

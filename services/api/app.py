@@ -1,4 +1,4 @@
-"""The FastAPI application: wires settings, database, catalogue and clock to the routes."""
+"""The FastAPI application: wires settings, the services and the clock to the routes and pages."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from fastapi.staticfiles import StaticFiles
 
 from config.settings import Settings, get_settings
 from services.api import problems
-from services.api.routes import router
-from services.api.routes_grants import router as grants_router
-from services.auditing import DailyHeadSigning, signing_key
-from services.cases import CaseService
-from services.deadlines import DeadlineKeeper
+from services.api.routes_audit import router as audit_router
+from services.api.routes_cases import router as cases_router
+from services.api.routes_deadlines import router as deadlines_router
+from services.api.routes_meta import router as meta_router
+from services.api.routes_money import router as money_router
+from services.auditing.signing import DailyHeadSigning, signing_key
+from services.container import build_services
+from services.deadlines.keeper import DeadlineKeeper
 from services.scheduler import Scheduler
-from services.storage.db import Database
-from services.storage.migrate import check_current
 from services.web import pages
 from workflow.catalogue import load_catalogue
 from workflow.clock import Clock, SystemClock
@@ -29,14 +30,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or get_settings()
     clock = clock or SystemClock()
     catalogue = load_catalogue(settings.programmes_dir)
-    db = Database(settings.database_url)
-    cases = CaseService(db, catalogue, clock)
-    keeper = DeadlineKeeper(cases, jobs=[DailyHeadSigning(signing_key(settings))])
+    services = build_services(settings.database_url, catalogue, clock, settings.data_dir)
+    keeper = DeadlineKeeper(services, jobs=[DailyHeadSigning(signing_key(settings))])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        check_current(db.engine)
-        cases.register_programmes()
+        services.units.check_schema()
+        with services.units.writing() as uow:
+            services.programmes.register(uow)
+            uow.commit()
         scheduler = None
         if settings.run_scheduler:
             scheduler = Scheduler(keeper, dt.timedelta(seconds=settings.sweep_interval_seconds))
@@ -44,23 +46,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         yield
         if scheduler is not None:
             scheduler.stop()
-        db.dispose()
+        services.units.dispose()
 
     app = FastAPI(
         title="grantflow",
         summary="Case management for public grants, with an audit trail an auditor can verify.",
-        version="0.1.0",
+        version="0.2.0",
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.clock = clock
-    app.state.catalogue = catalogue
-    app.state.db = db
-    app.state.cases = cases
+    app.state.services = services
     app.state.keeper = keeper
     problems.install(app)
-    app.include_router(router)
-    app.include_router(grants_router)
+    for router in (cases_router, deadlines_router, money_router, audit_router, meta_router):
+        app.include_router(router)
     app.include_router(pages.router)
     pages.install(app)
     app.mount("/static", StaticFiles(directory=pages.HERE / "static"), name="static")

@@ -52,6 +52,28 @@ class Problem(BaseModel):
     detail: str
 
 
+# The problems each route may answer with, for the OpenAPI document.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": text}
+    for code, text in {
+        401: "No valid bearer token",
+        403: "Not allowed for your role or organisation",
+        404: "Not found, or not yours to see",
+        422: "Invalid request",
+    }.items()
+}
+TRANSITION_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    **{
+        code: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": text}
+        for code, text in {
+            409: "Refused in the case's current state, or by a guard",
+            412: "If-Match does not name the current version",
+        }.items()
+    },
+}
+
+
 def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {
         "type": f"/problems/{slug}",

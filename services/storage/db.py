@@ -18,11 +18,13 @@ _WRITE = "grantflow_write"
 
 
 class Database:
-    """One engine and the two kinds of transaction the service uses: reading and writing."""
+    """One engine, and sessions on it for reading or for writing; a unit of work owns each one."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = create_engine(_driver_url(url), echo=echo, **_engine_options(url))
+        # Connections for writing carry this option, which SQLite's "begin" hook reads.
+        self._writer = self.engine.execution_options(**{_WRITE: True})
         # SQLite has one writer at a time. Its lock is what keeps writes apart (BEGIN IMMEDIATE),
         # in this process and any other; this gate only makes writers queue for it instead of
         # polling it with growing sleeps, which costs most under load.
@@ -37,38 +39,32 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def writing(self, *, wait_for_disk: bool = True) -> Iterator[Session]:
-        """A transaction that will write: committed on leaving, rolled back on any exception.
+    def session(self, *, write: bool, wait_for_disk: bool = True) -> Iterator[Session]:
+        """A session whose transaction its owner commits; what is not committed when it closes
+        is rolled back.
 
-        On SQLite it begins IMMEDIATE, taking the write lock before reading, so a read-then-write
-        never meets a writer that came in between. PostgreSQL code locks rows (FOR UPDATE) instead.
-
-        `wait_for_disk=False` lets PostgreSQL confirm the commit before its WAL reaches the disk.
-        Only for work that is safe to lose in a crash because it will simply be done again: a
-        deadline firing lost that way is still pending, and fires again, once. Never for an
-        answer a person is given.
+        For writing, SQLite begins IMMEDIATE, taking the write lock before reading, so a
+        read-then-write never meets a writer that came in between; PostgreSQL code locks rows
+        (FOR UPDATE) instead. `wait_for_disk=False` lets PostgreSQL confirm a commit before its
+        WAL reaches the disk: only for work that is safe to lose in a crash because it will
+        simply be done again (a deadline firing lost that way is still pending, and fires once).
         """
-        # No autoflush: a write goes out in one flush at commit (or where the code flushes for an
-        # id), not in bits before every query.
+        if not write:
+            # Closing (not rolling back) ends the transaction and keeps what was loaded readable.
+            with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+                yield session
+            return
+        # Autoflush: a query in a unit of work sees what that unit of work has written so far.
         with (
             self._write_gate,
-            Session(self.engine, expire_on_commit=False, autoflush=False) as session,
+            Session(self._writer, expire_on_commit=False) as session,
         ):
-            connection = session.connection(execution_options={_WRITE: True})
             if not wait_for_disk and not self.is_sqlite:
-                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                session.connection().exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             try:
                 yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        # Closing (not rolling back) ends the transaction and keeps what was loaded readable.
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+            finally:
+                session.rollback()  # after a commit there is nothing left to roll back
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -11,13 +12,13 @@ from sqlmodel import Field, SQLModel
 from services.storage.types import MoneyAmount, UTCDateTime
 
 
-def _money(nullable: bool = False) -> Field:  # type: ignore[valid-type]
+def _money(nullable: bool = False) -> Any:
     if nullable:
         return Field(default=None, sa_type=MoneyAmount, nullable=True)
     return Field(default=Decimal("0.00"), sa_type=MoneyAmount, nullable=False)
 
 
-def _time(nullable: bool = False, index: bool = False) -> Field:  # type: ignore[valid-type]
+def _time(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 

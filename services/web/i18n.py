@@ -113,7 +113,7 @@ WORDS: dict[str, dict[str, str]] = {
         "da": "Eksportér sager (CSV)",
     },
     "per_state": {"en": "Cases per state", "sv": "Ärenden per status", "da": "Sager pr. status"},
-    "previous": {"en": "Previous", "sv": "Föregående", "da": "Forrige"},
+    "first_page": {"en": "First page", "sv": "Första sidan", "da": "Første side"},
     "next": {"en": "Next", "sv": "Nästa", "da": "Næste"},
     "page": {"en": "Page", "sv": "Sida", "da": "Side"},
     "of": {"en": "of", "sv": "av", "da": "af"},

@@ -1,0 +1,164 @@
+"""The HTTP routes of the auditor's toolkit: verify, search, export, signed heads, snapshots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from services.api.deps import ActorDep, ClockDep, ServicesDep, SettingsDep, UnitsDep
+from services.api.paging import Cursor, linked, next_link_header
+from services.api.problems import PROBLEMS
+from services.audit import verify
+from services.auditing import require_auditor, require_staff
+from services.auditing.export import export_lines, manifest
+from services.auditing.search import search, search_csv
+from services.auditing.signing import public_key_info, sign_head, signing_key
+from services.auditing.snapshots import snapshot, snapshot_csv
+from services.errors import NotFound
+from services.schemas import VerificationPublic
+from services.storage.audit_log import EventFilter
+from services.times import Instant, parse_instant
+
+router = APIRouter(responses=PROBLEMS, tags=["audit"])
+Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
+Seq = Annotated[int, Query(ge=1, le=2**62)]
+
+
+@router.get("/audit/verify")
+def verify_audit_chain(actor: ActorDep, units: UnitsDep) -> VerificationPublic:
+    """Recompute every event's hash in order and name the first that does not verify."""
+    require_staff(actor)
+    with units.reading() as uow:
+        result = verify(uow)
+    return VerificationPublic(
+        ok=result.ok,
+        events_checked=result.checked,
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+        first_bad_seq=result.first_bad_seq,
+        problem=result.problem,
+    )
+
+
+@router.get("/audit/events")
+def audit_events(
+    request: Request,
+    actor: ActorDep,
+    units: UnitsDep,
+    services: ServicesDep,
+    actor_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    role: Annotated[str | None, Query(max_length=20)] = None,
+    transition: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    programme: Annotated[str | None, Query(max_length=64)] = None,
+    case_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    organisation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Cursor = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Search the whole audit log in sequence order; follow `next` (or, as CSV, the Link header)."""
+    programme_id = services.programmes.id_of(programme) if programme is not None else None
+    where = EventFilter(
+        actor_id, role, transition, kind, programme_id, case_id, organisation_id, since, until
+    )
+    with units.reading() as uow:
+        found = search(uow, actor, where, limit, cursor)
+    if format == "csv":
+        return PlainTextResponse(
+            search_csv(found.items),
+            media_type="text/csv; charset=utf-8",
+            headers=next_link_header(found, request),
+        )
+    return linked(found, request)
+
+
+@router.get("/audit/export", response_class=StreamingResponse)
+def audit_export(
+    actor: ActorDep,
+    units: UnitsDep,
+    clock: ClockDep,
+    from_seq: Annotated[int, Query(alias="from", ge=1, le=2**62)] = 1,
+    to_seq: Annotated[int | None, Query(alias="to", ge=1, le=2**62)] = None,
+) -> StreamingResponse:
+    """JSON Lines, one event a line, exactly the bytes each hash covers (docs/AUDIT.md); the
+    manifest of the range is in the X-Grantflow-Manifest header and at /audit/export/manifest."""
+    require_auditor(actor)
+    with units.reading() as uow:
+        info = manifest(uow, from_seq, to_seq, clock.now())
+
+    def lines() -> Iterator[str]:
+        # The stream outlives the route: it reads in a unit of work of its own.
+        with units.reading() as uow:
+            for line in export_lines(uow, info["first_seq"], info["last_seq"]):
+                yield line + "\n"
+
+    return StreamingResponse(
+        lines(),
+        media_type="application/x-ndjson",
+        headers={"X-Grantflow-Manifest": json.dumps(info, sort_keys=True)},
+    )
+
+
+@router.get("/audit/export/manifest")
+def audit_export_manifest(
+    actor: ActorDep,
+    units: UnitsDep,
+    clock: ClockDep,
+    from_seq: Annotated[int, Query(alias="from", ge=1, le=2**62)] = 1,
+    to_seq: Annotated[int | None, Query(alias="to", ge=1, le=2**62)] = None,
+) -> dict[str, Any]:
+    require_auditor(actor)
+    with units.reading() as uow:
+        return manifest(uow, from_seq, to_seq, clock.now())
+
+
+@router.get("/audit/public-key")
+def audit_public_key(settings: SettingsDep) -> dict[str, str]:
+    """The Ed25519 key that signs the chain's head (public: anyone may check a signature)."""
+    return public_key_info(signing_key(settings))
+
+
+@router.post("/audit/heads", status_code=status.HTTP_201_CREATED)
+def audit_sign_head(
+    actor: ActorDep, units: UnitsDep, clock: ClockDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Sign the chain's head now; keep the answer: it proves later that nothing before it changed."""
+    require_auditor(actor)
+    with units.writing() as uow:
+        signed = sign_head(uow, signing_key(settings), actor, clock.now())
+        uow.commit()
+    return signed
+
+
+@router.get("/programmes/{programme}/snapshot")
+def programme_snapshot(
+    programme: Code,
+    actor: ActorDep,
+    units: UnitsDep,
+    services: ServicesDep,
+    as_of: Annotated[
+        str,
+        Query(
+            max_length=40,
+            description="a date (the end of that day in the programme's time zone) or a time with an offset",
+        ),
+    ],
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Every case of the programme as it stood then, rebuilt from the events: the year-end statement."""
+    config = services.catalogue.programme(programme)
+    if config is None:
+        raise NotFound(f"there is no programme {programme!r}")
+    at = parse_instant(as_of, config.zone)
+    with units.reading() as uow:
+        rows = snapshot(uow, services.programmes, services.views, actor, programme, at)
+    if format == "csv":
+        return PlainTextResponse(snapshot_csv(rows), media_type="text/csv; charset=utf-8")
+    return {"programme": programme, "as_of": at, "cases": rows}

@@ -1,0 +1,64 @@
+"""The HTTP routes of the deadlines the service keeps and the notifications they leave."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.api.deps import ActorDep, DeadlineListingDep, ServicesDep, UnitsDep
+from services.api.paging import Cursor, Limit, linked
+from services.api.problems import PROBLEMS
+from services.api.routes_cases import CaseId
+from services.schemas import DeadlinePublic, NotificationPublic, Page
+from services.storage.deadlines import DeadlineFilter
+from services.times import Instant
+from workflow.statuses import DeadlineStatus
+
+router = APIRouter(responses=PROBLEMS, tags=["deadlines"])
+
+
+@router.get("/deadlines")
+def deadlines(
+    request: Request,
+    actor: ActorDep,
+    units: UnitsDep,
+    listing: DeadlineListingDep,
+    services: ServicesDep,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+    status: DeadlineStatus | None = None,
+    case_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    programme: Annotated[str | None, Query(max_length=64)] = None,
+    due_before: Instant | None = None,
+    due_after: Instant | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[DeadlinePublic]:
+    """Deadlines the service keeps, soonest first; applicants see their own cases' only."""
+    programme_id = services.programmes.id_of(programme) if programme is not None else None
+    where = DeadlineFilter(kind, status, case_id, programme_id, due_before, due_after)
+    with units.reading() as uow:
+        return linked(listing.page(uow, actor, where, limit, cursor), request)
+
+
+@router.get("/cases/{case_id}/deadlines")
+def deadlines_of_case(
+    case_id: CaseId, actor: ActorDep, units: UnitsDep, listing: DeadlineListingDep
+) -> list[DeadlinePublic]:
+    with units.reading() as uow:
+        return listing.of_case(uow, actor, case_id)
+
+
+@router.get("/notifications")
+def notifications(
+    request: Request,
+    actor: ActorDep,
+    units: UnitsDep,
+    listing: DeadlineListingDep,
+    case_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[NotificationPublic]:
+    """The outbox: reminders and flags, newest first."""
+    with units.reading() as uow:
+        return linked(listing.notifications(uow, actor, case_id, limit, cursor), request)

@@ -1,0 +1,140 @@
+"""The HTTP routes about the service itself and who uses it: me, programmes, the lifecycle,
+health, organisations and agreements, and the problem types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import HTMLResponse
+
+from services.api.deps import (
+    ActorDep,
+    CatalogueDep,
+    ClockDep,
+    KeeperDep,
+    ServicesDep,
+    SettingsDep,
+    UnitsDep,
+)
+from services.api.problems import DESCRIPTIONS, PROBLEMS
+from services.errors import NotFound
+from services.organisations import (
+    AgreementPublic,
+    NewAgreement,
+    NewOrganisation,
+    OrganisationPublic,
+    add_agreement,
+    add_organisation,
+    get_agreement,
+    list_agreements,
+    list_organisations,
+)
+from services.schemas import Me
+from workflow.lifecycle import label_in
+
+router = APIRouter(responses=PROBLEMS)
+Language = Annotated[str, Query(pattern="^[a-z]{2}$", description="label language: en, sv, da")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/me", tags=["meta"])
+def me(actor: ActorDep) -> Me:
+    return Me(
+        id=actor.user_id,
+        name=actor.name,
+        role=actor.role.value,
+        organisation_id=actor.organisation_id,
+    )
+
+
+@router.get("/programmes", tags=["meta"])
+def programmes(actor: ActorDep, services: ServicesDep) -> list[dict[str, Any]]:
+    return services.programmes.public()
+
+
+@router.get("/lifecycle", tags=["meta"])
+def lifecycle(catalogue: CatalogueDep, lang: Language = "en") -> dict[str, Any]:
+    """The lifecycle definition from states/: states, transitions, roles, guards and effects."""
+    lc = catalogue.lifecycle
+    return {
+        "name": lc.name,
+        "entry_states": list(lc.entry_states),
+        "states": [
+            {"name": s.name, "label": label_in(s.label, lang, s.name), "terminal": s.terminal}
+            for s in lc.states.values()
+        ],
+        "transitions": [
+            {
+                "name": t.name,
+                "label": label_in(t.label, lang, t.name),
+                "from": list(t.sources),
+                "to": t.dest,
+                "roles": sorted(t.roles),
+                "guards": list(t.guards),
+                "effects": list(t.effects),
+                "inputs": [
+                    {"name": i.name, "type": i.type, "required": i.required} for i in t.inputs
+                ],
+            }
+            for t in lc.transitions
+        ],
+    }
+
+
+@router.get("/health", tags=["meta"])
+def health(units: UnitsDep, keeper: KeeperDep, settings: SettingsDep) -> dict[str, Any]:
+    """Liveness: the audit head, the last completed deadline sweep and the oldest overdue
+    deadline. `status` turns "stale" when no scheduler has swept lately or a deadline waits."""
+    with units.reading() as uow:
+        head = uow.audit.head()
+    stale_after = dt.timedelta(seconds=settings.stale_after_seconds)
+    liveness = keeper.liveness(stale_after, stale_after).as_dict()
+    return {**liveness, "audit_head_seq": head.seq if head else None}
+
+
+@router.get("/organisations", tags=["organisations"])
+def organisations(actor: ActorDep, units: UnitsDep) -> list[OrganisationPublic]:
+    with units.reading() as uow:
+        return list_organisations(uow)
+
+
+@router.post("/organisations", status_code=status.HTTP_201_CREATED, tags=["organisations"])
+def create_organisation(
+    new: NewOrganisation, actor: ActorDep, units: UnitsDep
+) -> OrganisationPublic:
+    with units.writing() as uow:
+        created = add_organisation(uow, actor, new)
+        uow.commit()
+    return created
+
+
+@router.get("/agreements", tags=["organisations"])
+def agreements(actor: ActorDep, units: UnitsDep) -> list[AgreementPublic]:
+    with units.reading() as uow:
+        return list_agreements(uow)
+
+
+@router.get("/agreements/{agreement_id}", tags=["organisations"])
+def agreement(agreement_id: Id, actor: ActorDep, units: UnitsDep) -> AgreementPublic:
+    with units.reading() as uow:
+        return get_agreement(uow, agreement_id)
+
+
+@router.post("/agreements", status_code=status.HTTP_201_CREATED, tags=["organisations"])
+def create_agreement(
+    new: NewAgreement, actor: ActorDep, units: UnitsDep, clock: ClockDep
+) -> AgreementPublic:
+    """Register a joint local agreement between municipalities and the employment service."""
+    with units.writing() as uow:
+        created = add_agreement(uow, clock, actor, new)
+        uow.commit()
+    return created
+
+
+@router.get("/problems/{slug}", tags=["meta"], response_class=HTMLResponse, include_in_schema=False)
+def problem_type(slug: Annotated[str, Path(max_length=64)]) -> str:
+    if slug not in DESCRIPTIONS:
+        raise NotFound(f"there is no problem type {slug!r}")
+    return f"<!doctype html><title>{slug}</title><h1>{slug}</h1><p>{DESCRIPTIONS[slug]}</p>"

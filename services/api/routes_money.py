@@ -1,0 +1,124 @@
+"""The HTTP routes of money and files: a case's finances, pooled allocation, attachments and the
+published list of grants."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile, status
+from fastapi.responses import PlainTextResponse
+
+from services.allocation import AllocationTerms
+from services.api.deps import (
+    ActorDep,
+    AllocationsDep,
+    AttachmentsDep,
+    ReadingDep,
+    ServicesDep,
+    UnitsDep,
+)
+from services.api.problems import PROBLEMS
+from services.api.routes_cases import CaseId
+from services.cases.attachments import MAX_ATTACHMENT_BYTES, AttachmentPublic
+from services.cases.finances import finances
+from services.published import granted, granted_360giving, granted_csv
+
+router = APIRouter(responses=PROBLEMS)
+Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/cases/{case_id}/finances", tags=["money"])
+def case_finances(
+    case_id: CaseId, actor: ActorDep, units: UnitsDep, reading: ReadingDep
+) -> dict[str, Any]:
+    """Decisions, commitments per fiscal year, disbursements, budget and the assessed report."""
+    with units.reading() as uow:
+        return finances(uow, reading, actor, case_id)
+
+
+@router.get("/programmes/{programme}/calls/{call}/allocation", tags=["money"])
+def preview_allocation(
+    programme: Code, call: Code, actor: ActorDep, units: UnitsDep, allocations: AllocationsDep
+) -> dict[str, Any]:
+    """How the pool would be shared among the call's applications now; changes nothing."""
+    with units.reading() as uow:
+        return allocations.preview(uow, actor, programme, call)
+
+
+@router.post("/programmes/{programme}/calls/{call}/allocation", tags=["money"])
+def confirm_allocation(
+    programme: Code,
+    call: Code,
+    terms: AllocationTerms,
+    actor: ActorDep,
+    units: UnitsDep,
+    allocations: AllocationsDep,
+) -> dict[str, Any]:
+    """Propose every application's share as a decision, all or none; approvers then confirm each."""
+    with units.writing() as uow:
+        confirmed = allocations.confirm(uow, actor, programme, call, terms)
+        uow.commit()
+    return confirmed
+
+
+@router.post("/cases/{case_id}/attachments", status_code=status.HTTP_201_CREATED, tags=["money"])
+async def upload_attachment(
+    case_id: CaseId,
+    actor: ActorDep,
+    units: UnitsDep,
+    attachments: AttachmentsDep,
+    file: Annotated[
+        UploadFile,
+        File(description="pdf, docx, xlsx, odt, ods, csv, txt, png or jpg; at most 20 MB"),
+    ],
+    kind: Annotated[str, Form(max_length=40)] = "other",
+) -> AttachmentPublic:
+    content = await file.read(MAX_ATTACHMENT_BYTES + 1)
+    with units.writing() as uow:
+        added = attachments.add(uow, actor, case_id, kind, file.filename or "", content)
+        uow.commit()
+    return added
+
+
+@router.get("/cases/{case_id}/attachments", tags=["money"])
+def list_attachments(
+    case_id: CaseId, actor: ActorDep, units: UnitsDep, attachments: AttachmentsDep
+) -> list[AttachmentPublic]:
+    with units.reading() as uow:
+        return attachments.of_case(uow, actor, case_id)
+
+
+@router.get("/cases/{case_id}/attachments/{attachment_id}", tags=["money"], response_class=Response)
+def download_attachment(
+    case_id: CaseId,
+    attachment_id: Id,
+    actor: ActorDep,
+    units: UnitsDep,
+    attachments: AttachmentsDep,
+) -> Response:
+    with units.reading() as uow:
+        meta, content = attachments.read(uow, actor, case_id, attachment_id)
+    return Response(
+        content,
+        media_type=meta.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{meta.filename}"',
+            "Digest": f"sha-256={meta.sha256}",
+        },
+    )
+
+
+@router.get("/grants.csv", tags=["published"], response_class=PlainTextResponse)
+def published_grants_csv(units: UnitsDep, services: ServicesDep) -> PlainTextResponse:
+    """The published list of granted grants (no token needed: it is public)."""
+    with units.reading() as uow:
+        grants = granted(uow, services.programmes)
+    return PlainTextResponse(granted_csv(grants), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/grants.json", tags=["published"])
+def published_grants_360giving(units: UnitsDep, services: ServicesDep) -> dict[str, Any]:
+    """The same list in the shape of the 360Giving standard."""
+    with units.reading() as uow:
+        return granted_360giving(granted(uow, services.programmes))

@@ -1,0 +1,1 @@
+"""Cases: opening them, moving them, reading them, and what they carry (parties, files, money)."""

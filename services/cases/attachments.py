@@ -1,0 +1,158 @@
+"""Files on a case: stored by their SHA-256 in the data folder, the hash kept in the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from services import audit
+from services.cases.visibility import visible_case
+from services.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from services.storage.models import Attachment
+from services.storage.unit_of_work import UnitOfWork
+from workflow.actors import Actor, Role
+from workflow.clock import Clock
+from workflow.statuses import AttachmentKind, EventKind
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+UPLOADERS = {Role.applicant, Role.caseworker, Role.approver}
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+
+class AttachmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: int | None
+    uploaded_at: dt.datetime
+    event_seq: int | None
+
+
+class Attachments:
+    def __init__(self, clock: Clock, data_dir: Path) -> None:
+        self.clock = clock
+        self.data_dir = data_dir
+
+    def add(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        case_id: int,
+        kind: str,
+        filename: str,
+        content: bytes,
+    ) -> AttachmentPublic:
+        """Store a file on a case by its SHA-256, and record the hash in the audit log."""
+        if actor.role not in UPLOADERS:
+            raise Forbidden(f"a {actor.role} does not add files to cases")
+        case = visible_case(uow, actor, case_id, lock=True)
+        if kind not in AttachmentKind.__members__:
+            raise InvalidRequest(
+                f"kind must be one of {', '.join(sorted(AttachmentKind))}", field="kind"
+            )
+        name = Path(filename or "").name
+        suffix = Path(name).suffix.lower()
+        if suffix not in CONTENT_TYPES:
+            raise InvalidRequest(
+                f"{name or 'the file'}: only {', '.join(sorted(CONTENT_TYPES))} files are accepted",
+                field="file",
+            )
+        if not content:
+            raise InvalidRequest("the file is empty", field="file")
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise InvalidRequest(
+                f"the file is {len(content)} bytes; at most {MAX_ATTACHMENT_BYTES} are accepted",
+                field="file",
+            )
+        digest = hashlib.sha256(content).hexdigest()
+        self._keep(digest, content)
+        now = self.clock.now()
+        event = audit.record(
+            uow,
+            kind=EventKind.fact,
+            actor=actor,
+            now=now,
+            case_id=case_id,
+            transition="attachment_added",
+            from_state=case.state,
+            case_version=case.version,
+            details={
+                "attachment": {
+                    "kind": kind,
+                    "filename": name,
+                    "size": len(content),
+                    "sha256": digest,
+                    "content_type": CONTENT_TYPES[suffix],
+                }
+            },
+        )
+        attachment = uow.attachments.add(
+            Attachment(
+                case_id=case_id,
+                kind=kind,
+                filename=name,
+                content_type=CONTENT_TYPES[suffix],
+                size=len(content),
+                sha256=digest,
+                uploaded_by=actor.user_id,
+                uploaded_at=now,
+                event_seq=event.seq,
+            )
+        )
+        return AttachmentPublic.model_validate(attachment)
+
+    def of_case(self, uow: UnitOfWork, actor: Actor, case_id: int) -> list[AttachmentPublic]:
+        visible_case(uow, actor, case_id)
+        return [AttachmentPublic.model_validate(a) for a in uow.attachments.of_case(case_id)]
+
+    def read(
+        self, uow: UnitOfWork, actor: Actor, case_id: int, attachment_id: int
+    ) -> tuple[AttachmentPublic, bytes]:
+        """The file, checked against the hash recorded when it came in."""
+        visible_case(uow, actor, case_id)
+        attachment = uow.attachments.get(attachment_id)
+        if attachment is None or attachment.case_id != case_id:
+            raise NotFound(f"case {case_id} has no attachment {attachment_id}")
+        path = self.path(attachment.sha256)
+        content = path.read_bytes() if path.exists() else b""
+        if hashlib.sha256(content).hexdigest() != attachment.sha256:
+            raise Conflict(
+                f"the stored file no longer matches the SHA-256 recorded in audit event {attachment.event_seq}",
+                sha256=attachment.sha256,
+            )
+        return AttachmentPublic.model_validate(attachment), content
+
+    def path(self, digest: str) -> Path:
+        return attachment_path(self.data_dir, digest)
+
+    def _keep(self, digest: str, content: bytes) -> None:
+        path = self.path(digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(content)
+            tmp.replace(path)  # whole or not at all
+
+
+def attachment_path(data_dir: Path, digest: str) -> Path:
+    return data_dir / "attachments" / digest[:2] / digest

@@ -1,0 +1,135 @@
+"""Opening a case: an interest registration or an application, where the programme lets one in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from services import audit, idempotency
+from services.cases.facts import load_facts
+from services.cases.records import store_records
+from services.cases.views import CaseViews, creation_snapshot
+from services.errors import CallClosed, Forbidden, InvalidRequest
+from services.programmes import ProgrammeRegistry
+from services.schemas import CasePublic, NewCase
+from services.storage.models import Case
+from services.storage.unit_of_work import UnitOfWork
+from workflow.actors import Actor, Role
+from workflow.audit_chain import plain
+from workflow.catalogue import Catalogue
+from workflow.clock import Clock
+from workflow.programmes import ProgrammeConfig
+from workflow.read_model import updates
+from workflow.statuses import EventKind
+
+CREATE_ROLES = {Role.applicant, Role.caseworker, Role.admin}
+
+
+class CaseOpening:
+    def __init__(
+        self, catalogue: Catalogue, clock: Clock, programmes: ProgrammeRegistry, views: CaseViews
+    ) -> None:
+        self.catalogue = catalogue
+        self.clock = clock
+        self.programmes = programmes
+        self.views = views
+
+    def open(
+        self, uow: UnitOfWork, actor: Actor, new: NewCase, idempotency_key: str | None = None
+    ) -> CasePublic:
+        if actor.role not in CREATE_ROLES:
+            raise Forbidden(f"a {actor.role} may not create cases")
+        programme = self.catalogue.programme(new.programme)
+        if programme is None or not self.programmes.knows(new.programme):
+            raise InvalidRequest(f"there is no programme {new.programme!r}", field="programme")
+        lead = new.organisation_id
+        if actor.role is Role.applicant:
+            if lead not in (None, actor.organisation_id):
+                raise Forbidden("an applicant applies for its own organisation only")
+            lead = actor.organisation_id
+        if lead is None:
+            raise InvalidRequest(
+                "organisation_id is required: who is the lead applicant?", field="organisation_id"
+            )
+        partners = list(dict.fromkeys(p for p in new.partner_ids if p != lead))
+        request = ("POST", "/cases", new.model_dump(mode="json"))
+        return idempotency.once(
+            uow,
+            self.clock,
+            actor,
+            idempotency_key,
+            request,
+            CasePublic,
+            lambda: self._open(uow, actor, new, programme, lead, partners),
+        )
+
+    def _open(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        new: NewCase,
+        programme: ProgrammeConfig,
+        lead: int,
+        partners: list[int],
+    ) -> CasePublic:
+        missing = sorted({lead, *partners} - set(uow.organisations.kinds([lead, *partners])))
+        if missing:
+            raise InvalidRequest(f"no organisation with id {missing}", field="organisation_id")
+        if new.agreement_id is not None and uow.organisations.agreement(new.agreement_id) is None:
+            raise InvalidRequest(f"no agreement with id {new.agreement_id}", field="agreement_id")
+        now = self.clock.now()
+        call = programme.open_call(now)
+        if programme.calls and call is None:
+            raise CallClosed(_closed_detail(programme, now), **_calls_closed(programme, now))
+        case = Case(
+            programme_id=self.programmes.id_of(new.programme),
+            organisation_id=lead,
+            title=new.title,
+            state=programme.entry,
+            version=1,
+            call_code=call.code if call else None,
+            agreement_id=new.agreement_id,
+            created_at=now,
+            updated_at=now,
+        )
+        parties = uow.cases.add(case, lead, partners)
+        event = audit.record(
+            uow,
+            kind=EventKind.created,
+            actor=actor,
+            now=now,
+            case_id=case.id,
+            to_state=case.state,
+            case_version=case.version,
+            changes=creation_snapshot(self.views.public(uow, case, parties)),
+        )
+        uow.cases.apply(case, updates(event.body))
+        created = self.catalogue.engine.on_create(
+            load_facts(uow, self.programmes, case), actor, now
+        )
+        store_records(uow, case, created.records, actor, now)
+        return self.views.public(uow, case, parties)
+
+
+def _closed_detail(programme: ProgrammeConfig, now: dt.datetime) -> str:
+    closed = [
+        f"call {c.code} closed {c.application_deadline.strftime('%d-%m-%Y %H:%M')}"
+        for c in programme.calls
+        if c.application_deadline is not None
+        and now >= c.application_deadline.replace(tzinfo=programme.zone)
+    ]
+    said = "; ".join(closed) or "no call is open yet"
+    return f"{programme.title()} takes no applications now: {said} ({programme.time_zone})"
+
+
+def _calls_closed(programme: ProgrammeConfig, now: dt.datetime) -> dict[str, Any]:
+    """What a refused applicant needs to know: when each call closed (or opens), in local time."""
+    calls = []
+    for call in programme.calls:
+        entry: dict[str, Any] = {"call": call.code}
+        if call.opens is not None:
+            entry["opens"] = call.opens.replace(tzinfo=programme.zone).isoformat()
+        if call.application_deadline is not None:
+            entry["deadline"] = call.application_deadline.replace(tzinfo=programme.zone).isoformat()
+        calls.append(entry)
+    return {"calls": calls, "time_zone": programme.time_zone, "now": plain(now)}

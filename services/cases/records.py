@@ -1,0 +1,139 @@
+"""What a transition's effects ask to keep beside the case's own row: decisions, commitments,
+payments, budgets, assessed reports and deadlines; and the deadlines a move makes pointless."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from services.storage.models import (
+    BudgetLine,
+    Case,
+    Commitment,
+    Deadline,
+    Decision,
+    Disbursement,
+    ReportLine,
+)
+from services.storage.unit_of_work import UnitOfWork
+from workflow.actors import Actor
+from workflow.case import (
+    BudgetRecorded,
+    CommitmentsMade,
+    DeadlineScheduled,
+    DecisionConfirmed,
+    DecisionProposed,
+    DecisionWithdrawn,
+    Disbursed,
+    Record,
+    ReportAssessed,
+)
+from workflow.engine import Firing
+from workflow.lifecycle import Lifecycle
+from workflow.statuses import DeadlineStatus, DecisionStatus
+
+
+def store_records(
+    uow: UnitOfWork, case: Case, records: list[Record], actor: Actor, now: dt.datetime
+) -> None:
+    assert case.id is not None
+    decision: Decision | None = None
+    for record in records:
+        if isinstance(record, DeadlineScheduled):
+            uow.deadlines.add(
+                Deadline(
+                    case_id=case.id,
+                    programme_id=case.programme_id,
+                    call_code=case.call_code,
+                    kind=record.kind,
+                    fires=record.fires,
+                    due_at=record.due_at,
+                    time_zone=record.time_zone,
+                    rule=record.rule,
+                    created_at=now,
+                )
+            )
+        elif isinstance(record, DecisionProposed):
+            uow.finances.add(
+                Decision(
+                    case_id=case.id,
+                    status=DecisionStatus.proposed,
+                    amount=record.amount,
+                    period_start=record.period_start,
+                    period_end=record.period_end,
+                    conditions=record.conditions,
+                    proposed_by=actor.user_id,
+                    proposed_at=now,
+                )
+            )
+        elif isinstance(record, DecisionConfirmed | DecisionWithdrawn):
+            decision = uow.finances.pending_decision(case.id)
+            if decision is None:
+                continue
+            decision.settled_by, decision.settled_at = actor.user_id, now
+            if isinstance(record, DecisionConfirmed):
+                decision.status = DecisionStatus.confirmed
+                uow.programmes.commit_amount(case.programme_id, decision.amount)
+            else:
+                decision.status = DecisionStatus.withdrawn
+                decision.withdrawn_reason = record.reason
+            uow.finances.save_decision(decision)  # its id, for the commitments that follow
+        elif isinstance(record, CommitmentsMade):
+            assert decision is not None and decision.id is not None, (
+                "commitments follow the decision they split"
+            )
+            uow.finances.add(
+                *(
+                    Commitment(
+                        case_id=case.id, decision_id=decision.id, fiscal_year=year, amount=amount
+                    )
+                    for year, amount in record.by_year
+                )
+            )
+        elif isinstance(record, Disbursed):
+            uow.finances.add(
+                Disbursement(case_id=case.id, amount=record.amount, kind=record.kind, paid_at=now)
+            )
+        elif isinstance(record, BudgetRecorded):
+            uow.finances.replace_budget(  # a new application brings a new budget
+                case.id,
+                [
+                    BudgetLine(case_id=case.id, line=b.line, category=b.category, amount=b.amount)
+                    for b in record.lines
+                ],
+            )
+        elif isinstance(record, ReportAssessed):
+            report_no = uow.finances.latest_report_no(case.id) + 1
+            uow.finances.add(
+                *(
+                    ReportLine(
+                        case_id=case.id,
+                        report_no=report_no,
+                        line=a.line,
+                        category=a.category,
+                        amount=a.amount,
+                        eligible=a.eligible,
+                        reason=a.reason,
+                    )
+                    for a in record.lines
+                )
+            )
+
+
+def cancel_obsolete_deadlines(
+    uow: UnitOfWork, lifecycle: Lifecycle, case: Case, firing: Firing, now: dt.datetime
+) -> None:
+    """Cancel the case's pending deadlines that mean nothing in the state `firing` moves it to.
+
+    Rows a scheduler holds are skipped rather than waited for; that scheduler finds the deadline
+    obsolete itself once it gets the case, and cancels it with the same kind of reason.
+    """
+    assert case.id is not None
+    for deadline in uow.deadlines.pending_of_case(case.id):
+        kind = lifecycle.deadlines.get(deadline.kind)
+        if kind is None or not lifecycle.deadline_applies(kind, firing.to_state):
+            deadline.status = DeadlineStatus.cancelled
+            deadline.fired_at = now
+            deadline.outcome = (
+                f"no longer applies: {firing.transition.name} moved the case to {firing.to_state}"
+            )
+            uow.deadlines.save(deadline)

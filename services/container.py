@@ -1,0 +1,58 @@
+"""The services, built once per process from the settings: what entry points take them from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.allocation import Allocations
+from services.cases.attachments import Attachments
+from services.cases.opening import CaseOpening
+from services.cases.reading import CaseReading
+from services.cases.transitions import CaseTransitions
+from services.cases.views import CaseViews
+from services.deadlines.listing import DeadlineListing
+from services.programmes import ProgrammeRegistry
+from services.storage.db import Database
+from services.storage.unit_of_work import UnitsOfWork
+from workflow.catalogue import Catalogue
+from workflow.clock import Clock
+
+
+@dataclass(frozen=True)
+class Services:
+    """Each service is small and takes only what it needs; an entry point picks the one it calls."""
+
+    units: UnitsOfWork
+    catalogue: Catalogue
+    clock: Clock
+    programmes: ProgrammeRegistry
+    views: CaseViews
+    reading: CaseReading
+    opening: CaseOpening
+    transitions: CaseTransitions
+    attachments: Attachments
+    allocations: Allocations
+    deadlines: DeadlineListing
+
+
+def build_services(
+    database_url: str, catalogue: Catalogue, clock: Clock, data_dir: Path
+) -> Services:
+    units = UnitsOfWork(Database(database_url))
+    programmes = ProgrammeRegistry(catalogue, clock)
+    views = CaseViews(programmes)
+    transitions = CaseTransitions(catalogue, clock, programmes, views)
+    return Services(
+        units=units,
+        catalogue=catalogue,
+        clock=clock,
+        programmes=programmes,
+        views=views,
+        reading=CaseReading(programmes, views),
+        opening=CaseOpening(catalogue, clock, programmes, views),
+        transitions=transitions,
+        attachments=Attachments(clock, data_dir),
+        allocations=Allocations(catalogue, clock, programmes, transitions),
+        deadlines=DeadlineListing(programmes),
+    )

@@ -1,0 +1,128 @@
+"""The programmes of config/programmes/ as the database knows them: registered with their file's
+hash, their ids and codes, and the deadlines of each call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services import audit
+from services.storage.models import Deadline, Programme
+from services.storage.unit_of_work import UnitOfWork
+from workflow.actors import SYSTEM
+from workflow.catalogue import Catalogue
+from workflow.clock import Clock
+from workflow.deadlines import rule_due
+from workflow.programmes import ProgrammeConfig
+from workflow.statuses import EventKind
+
+
+class ProgrammeRegistry:
+    """Programme ids and codes, known once the files are registered (at start-up)."""
+
+    def __init__(self, catalogue: Catalogue, clock: Clock) -> None:
+        self.catalogue = catalogue
+        self.clock = clock
+        self._codes: dict[int, str] = {}
+        self._ids: dict[str, int] = {}
+
+    def register(self, uow: UnitOfWork) -> None:
+        """Make sure every programme file has its row, recording each new or changed file,
+        and plan each call's own deadlines."""
+        rows = {p.code: p for p in uow.programmes.all()}
+        for code, pf in self.catalogue.programmes.items():
+            row = rows.get(code)
+            if row is not None and row.config_sha256 == pf.sha256:
+                continue
+            now = self.clock.now()
+            if row is None:
+                row = Programme(
+                    code=code, title="", currency="", time_zone="", config_sha256="", loaded_at=now
+                )
+            row.title = pf.programme.title()
+            row.currency = pf.programme.currency
+            row.time_zone = pf.programme.time_zone
+            row.config_sha256 = pf.sha256
+            row.loaded_at = now
+            uow.programmes.save(row)
+            audit.record(
+                uow,
+                kind=EventKind.fact,
+                actor=SYSTEM,
+                now=now,
+                transition="programme_registered",
+                details={"programme": code, "file": pf.path.name, "sha256": pf.sha256},
+            )
+        self.load(uow)
+        self._plan_round_deadlines(uow)
+
+    def load(self, uow: UnitOfWork) -> None:
+        rows = uow.programmes.all()
+        self._codes = {
+            p.id: p.code for p in rows if p.id is not None and p.code in self.catalogue.programmes
+        }
+        self._ids = {code: pid for pid, code in self._codes.items()}
+
+    def id_of(self, code: str) -> int:
+        """The programme's id; -1 (matching nothing) for a code no file has."""
+        return self._ids.get(code, -1)
+
+    def knows(self, code: str) -> bool:
+        return code in self._ids
+
+    def code_of(self, programme_id: int | None) -> str:
+        """The programme's code; "" for what belongs to no programme (the service's own jobs)."""
+        return "" if programme_id is None else self._codes.get(programme_id, "")
+
+    def config_of(self, programme_id: int | None) -> ProgrammeConfig | None:
+        return self.catalogue.programme(self.code_of(programme_id))
+
+    def reference(self, programme_id: int, case_id: int) -> str:
+        config = self.config_of(programme_id)
+        return f"{config.reference_prefix if config else 'CASE'}-{case_id:05d}"
+
+    def public(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": code,
+                "title": pf.programme.title(),
+                "funder": pf.programme.funder,
+                "currency": pf.programme.currency,
+                "time_zone": pf.programme.time_zone,
+                "entry": pf.programme.entry,
+                "payment": pf.programme.payment.timing.value,
+                "source": pf.programme.source,
+                "file": pf.path.name,
+                "sha256": pf.sha256,
+            }
+            for code, pf in sorted(self.catalogue.programmes.items())
+        ]
+
+    def _plan_round_deadlines(self, uow: UnitOfWork) -> None:
+        """Each call's own deadlines (the lifecycle's `round` kinds), created once."""
+        kinds = [k for k in self.catalogue.lifecycle.deadlines.values() if k.round]
+        for code, pf in self.catalogue.programmes.items():
+            programme = pf.programme
+            for call in programme.calls:
+                anchors = {
+                    "now": self.clock.now(),
+                    "call.application_deadline": call.application_deadline,
+                    "call.decision_expected_by": call.decision_expected_by,
+                }
+                for kind in kinds:
+                    due = rule_due(programme, kind.name, anchors)
+                    if due is None or uow.deadlines.round_exists(
+                        self._ids[code], call.code, kind.name
+                    ):
+                        continue
+                    uow.deadlines.add(
+                        Deadline(
+                            programme_id=self._ids[code],
+                            call_code=call.code,
+                            kind=kind.name,
+                            fires=kind.fires,
+                            due_at=due,
+                            time_zone=programme.time_zone,
+                            rule=f"{code}#deadlines.{kind.name}",
+                            created_at=self.clock.now(),
+                        )
+                    )

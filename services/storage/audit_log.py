@@ -1,0 +1,160 @@
+"""Queries on the audit log: its head, its events, and reading it back in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import exists
+from sqlmodel import Session, col, select
+
+from services.storage.models import AuditEvent, AuditHead, Case, CaseParty
+from workflow.audit_chain import INDEXED_FIELDS, StoredEvent, format_time
+from workflow.statuses import EventKind
+
+# What a case's read model is folded from (refusals and facts change no case).
+CASE_CHANGES = (EventKind.created, EventKind.transition)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    actor_id: int | None = None
+    role: str | None = None
+    transition: str | None = None
+    kind: str | None = None
+    programme_id: int | None = None
+    case_id: int | None = None
+    organisation_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_head(self) -> AuditHead:
+        """The chain's head, locked: every writer queues here, which keeps the chain one line
+        even with many processes writing."""
+        query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        return self.session.exec(query).one()
+
+    def head(self) -> AuditHead | None:
+        return self.session.get(AuditHead, 1)
+
+    def add(self, event: AuditEvent, head: AuditHead) -> None:
+        """Store `event` and move the (locked) head onto it."""
+        self.session.add(event)
+        self.move_head(head, event.seq, event.hash, event.at)
+
+    def move_head(self, head: AuditHead, seq: int, hash: str, at: dt.datetime) -> None:
+        head.seq, head.hash, head.at = seq, hash, at
+        self.session.add(head)
+
+    def of_case(self, case_id: int, include_refusals: bool = False) -> list[AuditEvent]:
+        query = select(AuditEvent).where(AuditEvent.case_id == case_id)
+        if not include_refusals:
+            query = query.where(AuditEvent.kind != EventKind.refusal)
+        return list(self.session.exec(query.order_by(col(AuditEvent.seq))).all())
+
+    def changes_of_case(self, case_id: int, until: dt.datetime) -> list[str]:
+        """The payloads that made the case what it was at `until`, in order."""
+        query = (
+            select(AuditEvent.payload)
+            .where(AuditEvent.case_id == case_id, AuditEvent.at <= until)
+            .where(col(AuditEvent.kind).in_(CASE_CHANGES))
+            .order_by(col(AuditEvent.seq))
+        )
+        return list(self.session.exec(query).all())
+
+    def changes_in_programme(self, programme_id: int, until: dt.datetime) -> list[tuple[int, str]]:
+        """(case id, payload) of every change to a case of the programme up to `until`, by case."""
+        query = (
+            select(AuditEvent.case_id, AuditEvent.payload)
+            .join(Case, col(Case.id) == AuditEvent.case_id)
+            .where(Case.programme_id == programme_id, AuditEvent.at <= until)
+            .where(col(AuditEvent.kind).in_(CASE_CHANGES))
+            .order_by(col(AuditEvent.case_id), col(AuditEvent.seq))
+        )
+        return [(int(case_id or 0), payload) for case_id, payload in self.session.exec(query).all()]
+
+    def search(self, where: EventFilter, after_seq: int, limit: int) -> list[AuditEvent]:
+        query = select(AuditEvent).where(AuditEvent.seq > after_seq)
+        for column, value in (
+            (AuditEvent.actor_id, where.actor_id),
+            (AuditEvent.role, where.role),
+            (AuditEvent.transition, where.transition),
+            (AuditEvent.kind, where.kind),
+            (AuditEvent.case_id, where.case_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if where.since is not None:
+            query = query.where(AuditEvent.at >= where.since)
+        if where.until is not None:
+            query = query.where(AuditEvent.at < where.until)
+        if where.programme_id is not None:
+            query = query.where(
+                exists().where(
+                    col(Case.id) == AuditEvent.case_id,
+                    col(Case.programme_id) == where.programme_id,
+                )
+            )
+        if where.organisation_id is not None:
+            query = query.where(
+                exists().where(
+                    col(CaseParty.case_id) == AuditEvent.case_id,
+                    col(CaseParty.organisation_id) == where.organisation_id,
+                )
+            )
+        return list(self.session.exec(query.order_by(col(AuditEvent.seq)).limit(limit)).all())
+
+    def chain(
+        self, batch: int = 5000, after: int = 0, upto: int | None = None
+    ) -> Iterator[StoredEvent]:
+        """Every event after `after` (to `upto`), in sequence order, read in batches as plain
+        rows: the ORM's bookkeeping would cost more than checking the hashes."""
+        columns = [getattr(AuditEvent, name) for name in (*INDEXED_FIELDS, "hash", "payload")]
+        last = after
+        while True:
+            query = select(*columns).where(AuditEvent.seq > last)
+            if upto is not None:
+                query = query.where(AuditEvent.seq <= upto)
+            rows = self.session.exec(query.order_by(AuditEvent.seq).limit(batch)).all()
+            if not rows:
+                return
+            for row in rows:
+                values = dict(zip(INDEXED_FIELDS, row, strict=False))
+                values["at"] = format_time(values["at"])
+                yield StoredEvent(seq=row.seq, hash=row.hash, payload=row.payload, columns=values)
+            last = rows[-1].seq
+
+    def payloads(self, first: int, last: int | None, batch: int = 5000) -> Iterator[str]:
+        """Each event's canonical text from `first` to `last`, in order."""
+        after = first - 1
+        while True:
+            query = select(AuditEvent.seq, AuditEvent.payload).where(AuditEvent.seq > after)
+            if last is not None:
+                query = query.where(AuditEvent.seq <= last)
+            rows = self.session.exec(query.order_by(col(AuditEvent.seq)).limit(batch)).all()
+            if not rows:
+                return
+            for _seq, payload in rows:
+                yield payload
+            after = rows[-1][0]
+
+    def bounds(
+        self, first: int, last: int | None
+    ) -> tuple[tuple[int, str], tuple[int, str]] | None:
+        """((first seq, its prev_hash), (last seq, its hash)) of the events in the range."""
+        query = select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash).where(
+            AuditEvent.seq >= first
+        )
+        if last is not None:
+            query = query.where(AuditEvent.seq <= last)
+        start = self.session.exec(query.order_by(col(AuditEvent.seq)).limit(1)).first()
+        end = self.session.exec(query.order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+        if start is None or end is None:
+            return None
+        return (start[0], start[1]), (end[0], end[2])

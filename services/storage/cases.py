@@ -1,0 +1,159 @@
+"""Queries on cases and their parties: the stored read model of each case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, func, or_
+from sqlmodel import Session, col, select
+
+from services.storage.models import Case, CaseParty, Deadline, Organisation
+from services.storage.paging import Key, after, decode_cursor, encode_cursor, ordering
+from workflow.statuses import DeadlineStatus
+
+# The fields of a case's read model that its row keeps itself; the rest live elsewhere (the
+# programme as programme_id, the parties in case_party) or are derived (reference, currency).
+ROW_FIELDS = frozenset(Case.model_fields) - {"id", "programme_id", "organisation_id"}
+
+# What a list may be sorted by; a nullable column sorts as if null were below every amount.
+NO_AMOUNT = Decimal("-0.01")
+SORTS: dict[str, Any] = {
+    "id": col(Case.id),
+    "updated_at": col(Case.updated_at),
+    "state": col(Case.state),
+    "title": col(Case.title),
+    "requested_amount": func.coalesce(col(Case.requested_amount), NO_AMOUNT),
+}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    programme_id: int | None = None
+    state: str | None = None
+    organisation_id: int | None = None
+    # "Needs me": a case in one of these states, or with a deadline overdue at `overdue_at`.
+    needs_states: tuple[str, ...] | None = None
+    overdue_at: dt.datetime | None = None
+    # An applicant's view: only cases this organisation is a party to.
+    party: int | None = None
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, case_id: int, *, lock: bool = False) -> Case | None:
+        query = select(Case).where(Case.id == case_id)
+        if lock:
+            # FOR NO KEY UPDATE: we never change a key, and unlike FOR UPDATE it does not block
+            # other transactions' foreign-key checks on this row (which would deadlock with the
+            # audit head's lock). The same for every row lock here.
+            query = query.with_for_update(key_share=True)
+        return self.session.exec(query).first()
+
+    def has_party(self, case_id: int, organisation_id: int | None) -> bool:
+        query = select(_party_of(organisation_id).where(Case.id == case_id))
+        return bool(self.session.exec(query).one())
+
+    def add(self, case: Case, lead: int, partners: Iterable[int]) -> list[CaseParty]:
+        """Store a new case and its parties; the case has its id afterwards."""
+        self.session.add(case)
+        self.session.flush()
+        assert case.id is not None
+        parties = [CaseParty(case_id=case.id, organisation_id=lead, is_lead=True)]
+        parties += [CaseParty(case_id=case.id, organisation_id=p, is_lead=False) for p in partners]
+        self.session.add_all(parties)
+        self.session.flush()
+        return parties
+
+    def apply(self, case: Case, updates: Mapping[str, Any]) -> None:
+        """Write what an event's fold sets on the case into its row."""
+        for field, value in updates.items():
+            if field in ROW_FIELDS:
+                setattr(case, field, value)
+        self.session.add(case)
+
+    def parties_of(self, case_ids: list[int]) -> dict[int, list[CaseParty]]:
+        found: dict[int, list[CaseParty]] = {}
+        if case_ids:
+            query = select(CaseParty).where(col(CaseParty.case_id).in_(case_ids))
+            for party in self.session.exec(query).all():
+                found.setdefault(party.case_id, []).append(party)
+        return found
+
+    def parties_with_kinds(self, case_id: int) -> list[tuple[CaseParty, str]]:
+        query = (
+            select(CaseParty, Organisation.kind)
+            .join(Organisation, col(Organisation.id) == CaseParty.organisation_id)
+            .where(CaseParty.case_id == case_id)
+        )
+        return [(party, kind) for party, kind in self.session.exec(query).all()]
+
+    def page(
+        self, where: CaseFilter, sort: str, descending: bool, limit: int, cursor: str | None
+    ) -> tuple[list[Case], str | None]:
+        """Up to `limit` cases after `cursor` in the order asked for, and the cursor to go on."""
+        keys: list[Key] = [(SORTS[sort], descending), (col(Case.id), descending)]
+        query = _filtered(select(Case), where)
+        if cursor is not None:
+            query = query.where(after(keys, decode_cursor(cursor, len(keys))))
+        rows = list(self.session.exec(query.order_by(*ordering(keys)).limit(limit + 1)).all())
+        if len(rows) <= limit:
+            return rows, None
+        rows = rows[:limit]
+        last = rows[-1]
+        return rows, encode_cursor([_sort_value(last, sort), last.id])
+
+    def count(self, where: CaseFilter) -> int:
+        query = _filtered(select(func.count()).select_from(Case), where)
+        return int(self.session.exec(query).one())
+
+    def count_by_state(self, where: CaseFilter) -> dict[str, int]:
+        query = _filtered(select(Case.state, func.count()), where).group_by(col(Case.state))
+        return {state: int(n) for state, n in self.session.exec(query).all()}
+
+    def in_call(self, programme_id: int, call_code: str, states: Iterable[str]) -> list[Case]:
+        query = (
+            select(Case)
+            .where(Case.programme_id == programme_id, Case.call_code == call_code)
+            .where(col(Case.state).in_(list(states)))
+            .order_by(col(Case.id))
+        )
+        return list(self.session.exec(query).all())
+
+
+def _sort_value(case: Case, sort: str) -> Any:
+    value = getattr(case, sort)
+    return NO_AMOUNT if value is None and sort == "requested_amount" else value
+
+
+def _filtered(query: Any, where: CaseFilter) -> Any:
+    if where.programme_id is not None:
+        query = query.where(Case.programme_id == where.programme_id)
+    if where.state is not None:
+        query = query.where(Case.state == where.state)
+    if where.organisation_id is not None:
+        query = query.where(Case.organisation_id == where.organisation_id)
+    if where.needs_states is not None:
+        needs: Any = col(Case.state).in_(where.needs_states)
+        if where.overdue_at is not None:
+            overdue = exists().where(
+                col(Deadline.case_id) == Case.id,
+                col(Deadline.status) == DeadlineStatus.pending,
+                col(Deadline.due_at) <= where.overdue_at,
+            )
+            needs = or_(needs, overdue)
+        query = query.where(needs)
+    if where.party is not None:
+        query = query.where(_party_of(where.party))
+    return query
+
+
+def _party_of(organisation_id: int | None) -> Any:
+    return exists().where(
+        col(CaseParty.case_id) == Case.id, col(CaseParty.organisation_id) == organisation_id
+    )

@@ -1,0 +1,41 @@
+"""Queries on the notification outbox."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from services.storage.models import Notification
+from services.storage.paging import Key, after, decode_cursor, encode_cursor, ordering
+
+
+class NotificationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, notification: Notification) -> None:
+        self.session.add(notification)
+
+    def page(
+        self,
+        case_id: int | None,
+        audience: str | None,
+        organisation_id: int | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Notification], str | None]:
+        """Newest first; `audience` and `organisation_id` narrow it to one reader's messages."""
+        keys: list[Key] = [(col(Notification.id), True)]
+        query = select(Notification)
+        if case_id is not None:
+            query = query.where(Notification.case_id == case_id)
+        if audience is not None:
+            query = query.where(
+                Notification.audience == audience, Notification.organisation_id == organisation_id
+            )
+        if cursor is not None:
+            query = query.where(after(keys, decode_cursor(cursor, len(keys))))
+        rows = list(self.session.exec(query.order_by(*ordering(keys)).limit(limit + 1)).all())
+        if len(rows) <= limit:
+            return rows, None
+        rows = rows[:limit]
+        return rows, encode_cursor([rows[-1].id])

@@ -1,0 +1,58 @@
+"""Queries on users, their API tokens and their browser sessions."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from services.storage.models import ApiToken, User, WebSession
+
+
+class PeopleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def user_of_token(self, digest: str) -> User | None:
+        """The active user whose unrevoked token has this SHA-256."""
+        query = (
+            select(User)
+            .join(ApiToken, col(ApiToken.user_id) == User.id)
+            .where(ApiToken.token_sha256 == digest, col(ApiToken.revoked_at).is_(None))
+            .where(col(User.active))
+        )
+        return self.session.exec(query).first()
+
+    def token_exists(self, digest: str) -> bool:
+        query = select(ApiToken.id).where(ApiToken.token_sha256 == digest)
+        return self.session.exec(query).first() is not None
+
+    def user(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def user_named(self, name: str) -> User | None:
+        return self.session.exec(select(User).where(User.name == name)).first()
+
+    def add_user(self, user: User) -> User:
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def add_token(self, token: ApiToken) -> None:
+        self.session.add(token)
+        self.session.flush()
+
+    def add_web_session(self, web: WebSession) -> None:
+        self.session.add(web)
+
+    def web_session(self, session_id: str) -> tuple[WebSession, User] | None:
+        query = (
+            select(WebSession, User)
+            .join(User, col(User.id) == WebSession.user_id)
+            .where(WebSession.id == session_id)
+        )
+        found = self.session.exec(query).first()
+        return None if found is None else (found[0], found[1])
+
+    def end_web_session(self, session_id: str) -> None:
+        row = self.session.get(WebSession, session_id)
+        if row is not None:
+            self.session.delete(row)

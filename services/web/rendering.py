@@ -1,0 +1,152 @@
+"""What every page shares: the templates, the signed-in session, the language, CSRF, formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from services.container import Services
+from services.web.i18n import LANGUAGES, words
+from services.web.sessions import SESSION_COOKIE, BrowserSession, csrf_ok, current
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+PAGE_SIZE = 25
+NBSP = "\u00a0"  # Swedish and Danish group thousands with a (non-breaking) space
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("gf_lang") or "en"
+    return chosen if chosen in LANGUAGES else "en"
+
+
+def signed_in(request: Request) -> BrowserSession:
+    services = services_of(request)
+    with services.units.reading() as uow:
+        session = current(uow, services.clock, request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise SignInRequired(
+            str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        )
+    return session
+
+
+SessionDep = Annotated[BrowserSession, Depends(signed_in)]
+LangDep = Annotated[str, Depends(language)]
+
+
+def render(
+    request: Request,
+    name: str,
+    lang: str,
+    session: BrowserSession | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    catalogue = services_of(request).catalogue
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": words(lang),
+            "lang": lang,
+            "languages": LANGUAGES,
+            "session": session,
+            "programmes": sorted(catalogue.programmes.items()),
+            "lang_url": lambda code: with_query(request, lang=code),
+            **context,
+        },
+        status_code=status,
+    )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("gf_lang", lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+    return response
+
+
+def not_found(request: Request, lang: str, session: BrowserSession) -> HTMLResponse:
+    return render(
+        request, "message.html", lang, session, status=404, message=words(lang)["not_found"]
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Handlers that turn sign-in and CSRF refusals into pages rather than JSON."""
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/ui/signin?{urlencode({'next': exc.next_url})}", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        lang = language(request)
+        return render(request, "message.html", lang, None, status=403, message=words(lang)["csrf"])
+
+
+async def checked_form(request: Request, session: BrowserSession) -> FormData:
+    form = await request.form()
+    if not csrf_ok(session.csrf_token, str(form.get("csrf") or "")):
+        raise CsrfRefused()
+    return form
+
+
+def local_time(services: Services, at: dt.datetime | None, programme: str) -> str:
+    if at is None:
+        return ""
+    config = services.catalogue.programme(programme)
+    zone = config.zone if config else ZoneInfo("UTC")
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def time_left(due: dt.datetime, now: dt.datetime, lang: str) -> str:
+    seconds = (due - now).total_seconds()
+    late = seconds < 0
+    seconds = abs(seconds)
+    days, hours = int(seconds // 86400), int(seconds % 86400 // 3600)
+    span = f"{days} d {hours} h" if days else f"{hours} h {int(seconds % 3600 // 60)} min"
+    return f"{words(lang)['overdue']} {span}" if late else span
+
+
+def money(amount: Decimal | str | None) -> str:
+    if amount is None or amount == "":
+        return "–"
+    value = Decimal(str(amount))
+    whole, _, cents = f"{value:,.2f}".partition(".")
+    return whole.replace(",", NBSP) + "," + cents
+
+
+def with_query(request: Request, **changes: Any) -> str:
+    params = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def safe_next(next_url: str) -> str:
+    """Only a path on this site: never an open redirect."""
+    return next_url if next_url.startswith("/") and not next_url.startswith("//") else "/ui/inbox"

@@ -1,0 +1,144 @@
+"""A database and an audit export made by release 0.1 (tests/fixtures/release-0.1/: the demo plus a
+decision, NFD text and amounts written with one decimal, as 0.1 wrote them) still verify after
+the upgrade, and go on verifying once this release has added events of its own encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from config.settings import Settings
+from services.api.app import create_app
+from services.storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "tests" / "fixtures" / "release-0.1"
+VERIFIER = ROOT / "tools" / "verify_audit_export.py"
+CASEWORKER = {"Authorization": "Bearer demo-caseworker"}
+AUDITOR = {"Authorization": "Bearer demo-auditor"}
+
+
+@pytest.fixture
+def old_database(tmp_path: Path) -> tuple[str, Path]:
+    path = tmp_path / "grantflow.db"
+    shutil.copyfile(RELEASE / "grantflow.db", path)
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url, tmp_path
+
+
+def cli(url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRANTFLOW_DATABASE_URL": url, "GRANTFLOW_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def verifier(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-I", str(VERIFIER), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+
+
+def test_the_export_release_0_1_wrote_verifies_with_the_standalone_verifier() -> None:
+    events = (RELEASE / "audit-export" / "events.jsonl").read_text(encoding="utf-8")
+    assert '"605589.5"' in events, "the fixture keeps an amount as 0.1 wrote it"
+    assert '"encoding"' not in events
+    result = verifier(RELEASE / "audit-export", "--head", RELEASE / "signed-head.json")
+    assert result.returncode == 0, result.stdout
+    assert "OK: 42 events" in result.stdout
+
+
+def test_a_release_0_1_chain_verifies_after_the_upgrade_by_api_cli_and_verifier(
+    old_database: tuple[str, Path],
+) -> None:
+    url, data_dir = old_database
+    head = json.loads((RELEASE / "signed-head.json").read_text())
+    settings = Settings(
+        environment="test", database_url=url, data_dir=data_dir, run_scheduler=False
+    )
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/audit/verify", headers=AUDITOR).json()
+        assert before["ok"] is True and before["events_checked"] == 42
+
+        # This release writes on after the old events, in its own encoding.
+        cases = client.get("/cases", params={"programme": "delmos-2018"}, headers=CASEWORKER)
+        waiting = next(c for c in cases.json()["items"] if c["state"] == "interest_registered")
+        moved = client.post(
+            f"/cases/{waiting['id']}/transitions/invite",
+            json={"note": "Välkommen"},
+            headers=CASEWORKER,
+        )
+        assert moved.status_code == 200, moved.text
+        history = client.get(f"/cases/{waiting['id']}/history", headers=AUDITOR).json()
+        assert [e["encoding"] for e in history] == [1, 2]
+        after = client.get("/audit/verify", headers=AUDITOR).json()
+        assert after["ok"] is True and after["events_checked"] == 43
+
+    checked = cli(url, data_dir, "audit", "verify")
+    assert checked.returncode == 0 and "43 events" in checked.stdout, checked.stderr
+    signed = cli(
+        url,
+        data_dir,
+        "audit",
+        "verify",
+        "--signed-head",
+        str(RELEASE / "signed-head.json"),
+        "--public-key",
+        head["public_key"],
+    )
+    assert signed.returncode == 0, signed.stderr
+    export = data_dir / "export"
+    assert cli(url, data_dir, "audit", "export", "--out", str(export)).returncode == 0
+    outside = verifier(export, "--head", RELEASE / "signed-head.json")
+    assert outside.returncode == 0, outside.stdout
+    assert "OK: 43 events" in outside.stdout
+
+
+def test_an_old_event_tidied_into_the_new_normal_form_is_caught(tmp_path: Path) -> None:
+    """Version 1 hashed text as it came; rewriting an old event's text in NFC is an edit."""
+    lines = (RELEASE / "audit-export" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    decomposed = next(
+        i for i, line in enumerate(lines) if not unicodedata.is_normalized("NFC", line)
+    )
+    lines[decomposed] = unicodedata.normalize("NFC", lines[decomposed])
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    shutil.copyfile(RELEASE / "audit-export" / "manifest.json", edited / "manifest.json")
+    (edited / "events.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = verifier(edited)
+    assert result.returncode == 1 and f"line {decomposed + 2}" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [("reason", unicodedata.normalize("NFD", "Västerås"), "NFC"), ("amount", 2669104.2, "float")],
+)
+def test_the_verifier_holds_encoding_2_to_its_rules_even_for_a_freshly_hashed_line(
+    tmp_path: Path, field: str, value: object, said: str
+) -> None:
+    event = {"seq": 1, "prev_hash": "0" * 64, "encoding": 2, field: value}
+    line = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(line.encode()).hexdigest()
+    (tmp_path / "events.jsonl").write_text(line + "\n", encoding="utf-8")
+    manifest = {"first_seq": 1, "last_seq": 1, "count": 1, "prev_hash": "0" * 64}
+    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "head_hash": digest}))
+    result = verifier(tmp_path)
+    assert result.returncode == 1 and "line 1" in result.stdout and said in result.stdout
