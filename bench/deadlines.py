@@ -29,8 +29,8 @@ from sqlmodel import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.cases import CaseService
-from services.deadlines import DeadlineKeeper
+from services.container import Services, build_services
+from services.deadlines.keeper import DeadlineKeeper
 from services.generate import generate_cases
 from services.storage.db import Database
 from services.storage.migrate import upgrade
@@ -80,15 +80,16 @@ def drop_databases(base_url: str | None) -> None:
     admin.dispose()
 
 
-def service(url: str, clock=None) -> CaseService:  # type: ignore[no-untyped-def]
-    cases = CaseService(
-        Database(url), load_catalogue(ROOT / "config" / "programmes"), clock or SystemClock()
-    )
-    cases.register_programmes()
-    return cases
+def service(url: str, clock=None) -> Services:  # type: ignore[no-untyped-def]
+    catalogue = load_catalogue(ROOT / "config" / "programmes")
+    services = build_services(url, catalogue, clock or SystemClock(), Path(tempfile.mkdtemp()))
+    with services.units.writing() as uow:
+        services.programmes.register(uow)
+        uow.commit()
+    return services
 
 
-def generate(cases: CaseService, count: int) -> float:
+def generate(cases: Services, count: int) -> float:
     start = time.perf_counter()
     with Progress(transient=True) as progress:
         task = progress.add_task(f"generating {count:,} cases", total=count)
@@ -101,7 +102,7 @@ def generate(cases: CaseService, count: int) -> float:
     return time.perf_counter() - start
 
 
-def idle_sweep_ms(cases: CaseService, runs: int = 200) -> float:
+def idle_sweep_ms(cases: Services, runs: int = 200) -> float:
     keeper = DeadlineKeeper(cases, worker="bench-idle")
     keeper.sweep()  # warm
     times = []
@@ -133,7 +134,7 @@ def scheduler_rss_mb(url: str) -> float:
         started = dt.datetime.now(dt.UTC)
         sweeps_seen = set()
         while time.monotonic() < deadline and len(sweeps_seen) < 3:
-            with db.reading() as session:
+            with db.session(write=False) as session:
                 last = session.exec(
                     select(func.max(SchedulerHeartbeat.last_sweep_completed_at))
                 ).one()

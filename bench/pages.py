@@ -59,7 +59,7 @@ def main() -> None:
         url = f"sqlite:///{tmp}/grantflow.db"
         upgrade(url)
         cases = service(url)
-        load_demo(cases.db, cases.catalogue)
+        load_demo(url, cases.catalogue, Path(tmp))
         generate(cases, args.cases)
         some_case = args.cases // 2
         baseline_app.prepare(f"sqlite:///{tmp}/baseline.db")

@@ -54,7 +54,6 @@ from bench.deadlines import (
 )
 from bench.transition import one_run, server
 from services.access import add_user, create_token
-from services.audit import chain_events
 from services.storage.db import Database
 from workflow.actors import Role
 from workflow.audit_chain import verify_chain
@@ -82,16 +81,16 @@ def verification_rate(cases, events: int) -> tuple[int, float, float]:  # type: 
     """Events verified per second over the first `events`, and the floor under it: reading the
     same rows and hashing each payload, nothing more."""
 
-    def first(session):  # type: ignore[no-untyped-def]
-        return (e for e, _ in zip(chain_events(session), range(events), strict=False))
+    def first(uow):  # type: ignore[no-untyped-def]
+        return (e for e, _ in zip(uow.audit.chain(), range(events), strict=False))
 
-    with cases.db.reading() as session:
+    with cases.units.reading() as uow:
         start = time.perf_counter()
-        hashed = sum(1 for e in first(session) if hashlib.sha256(e.payload.encode()).digest())
+        hashed = sum(1 for e in first(uow) if hashlib.sha256(e.payload.encode()).digest())
         floor = hashed / (time.perf_counter() - start)
-    with cases.db.reading() as session:
+    with cases.units.reading() as uow:
         start = time.perf_counter()
-        result = verify_chain(first(session))
+        result = verify_chain(first(uow))
         elapsed = time.perf_counter() - start
     assert result.ok, result.problem
     return result.checked, result.checked / elapsed, floor
@@ -101,20 +100,22 @@ def bare_transaction_rate(url: str, count: int) -> float:
     """The floor under firing a deadline: one bare transaction per item that updates one row and
     inserts one, through the same transaction helper and commit setting as the keeper."""
     db = Database(url)
-    with db.writing() as session:
+    with db.session(write=True) as session:
         session.execute(text("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, value INTEGER)"))
         session.execute(
             text("CREATE TABLE bench_entry (id INTEGER PRIMARY KEY, counter_id INTEGER, at TEXT)")
         )
         session.execute(text("INSERT INTO bench_counter VALUES (1, 0)"))
+        session.commit()
     start = time.perf_counter()
     for i in range(count):
-        with db.writing(wait_for_disk=False) as session:
+        with db.session(write=True, wait_for_disk=False) as session:
             session.execute(text("UPDATE bench_counter SET value = value + 1 WHERE id = 1"))
             session.execute(
                 text("INSERT INTO bench_entry VALUES (:id, 1, :at)"),
                 {"id": i, "at": dt.datetime.now(dt.UTC).isoformat()},
             )
+            session.commit()
     rate = count / (time.perf_counter() - start)
     db.dispose()
     return rate
@@ -125,9 +126,10 @@ def p95_reads(
 ) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
     """Median and p95 in ms of the history and of a filtered list at `large` cases, and of the
     bare endpoint reading one row, each warmed and then timed over `runs` requests."""
-    with cases.db.writing() as session:
-        user = add_user(session, cases.clock, f"bench auditor {time.time_ns()}", Role.auditor)
-        token = create_token(session, cases.clock, user)
+    with cases.units.writing() as uow:
+        user = add_user(uow, cases.clock, f"bench auditor {time.time_ns()}", Role.auditor)
+        token = create_token(uow, cases.clock, user)
+        uow.commit()
     rng = random.Random(7)
 
     def timed(client: httpx.Client, path_of) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -32,9 +32,8 @@ sys.path.insert(0, str(ROOT))
 from bench import baseline_app
 from services.access import add_user, create_token
 from services.api.http import SERVED_WITH
-from services.cases import CaseService
+from services.container import build_services
 from services.schemas import NewCase
-from services.storage.db import Database
 from services.storage.migrate import upgrade
 from services.storage.models import Organisation
 from workflow.actors import Actor, Role
@@ -123,27 +122,32 @@ def drive(
 def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[str, list[list[int]]]:
     upgrade(url)
     catalogue = load_catalogue(ROOT / "config" / "programmes")
-    db = Database(url)
     clock = SystemClock()
-    service = CaseService(db, catalogue, clock)
-    service.register_programmes()
-    with db.writing() as session:
-        org = Organisation(name="Bench kommun", kind="municipality", country="SE")
-        session.add(org)
-        session.flush()
-        applicant = add_user(session, clock, "bench applicant", Role.applicant, org.id)
-        approver = add_user(session, clock, "bench approver", Role.approver)
-        token = create_token(session, clock, approver)
+    services = build_services(url, catalogue, clock, Path(tempfile.mkdtemp()))
+    units = services.units
+    with units.writing() as uow:
+        services.programmes.register(uow)
+        org = uow.organisations.add(
+            Organisation(name="Bench kommun", kind="municipality", country="SE")
+        )
+        applicant = add_user(uow, clock, "bench applicant", Role.applicant, org.id)
+        approver = add_user(uow, clock, "bench approver", Role.approver)
+        token = create_token(uow, clock, approver)
         app_actor = Actor(applicant.id, applicant.name, Role.applicant, applicant.organisation_id)
+        uow.commit()
     groups = []
     for _ in range(clients):
         ids = []
         for _ in range(cases_per_client):
-            case = service.create(app_actor, NewCase(programme=PROGRAMME, title="bench"))
-            service.fire(app_actor, case.id, "apply_implementation", {"requested_amount": "200000"})
+            with units.writing() as uow:
+                new = NewCase(programme=PROGRAMME, title="bench")
+                case = services.opening.open(uow, app_actor, new)
+                body = {"requested_amount": "200000"}
+                services.transitions.fire(uow, app_actor, case.id, "apply_implementation", body)
+                uow.commit()
             ids.append(case.id)
         groups.append(ids)
-    db.dispose()
+    units.dispose()
     return token, groups
 
 
