@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,7 +14,6 @@ from services.allocation import Allocations
 from services.cases.attachments import Attachments
 from services.cases.opening import CaseOpening
 from services.cases.reading import CaseReading
-from services.cases.transitions import CaseTransitions
 from services.container import Services
 from services.deadlines.keeper import DeadlineKeeper
 from services.deadlines.listing import DeadlineListing
@@ -35,54 +35,20 @@ def _services(request: Request) -> Services:
     return services
 
 
-async def get_units(request: Request) -> UnitsOfWork:
-    return _services(request).units
+def _service(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency giving one of the services: `Services.<name>`."""
+
+    async def service(request: Request) -> Any:
+        return getattr(_services(request), name)
+
+    return service
 
 
-async def get_services(request: Request) -> Services:
-    return _services(request)
+def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    async def state(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-
-async def get_reading(request: Request) -> CaseReading:
-    return _services(request).reading
-
-
-async def get_opening(request: Request) -> CaseOpening:
-    return _services(request).opening
-
-
-async def get_transitions(request: Request) -> CaseTransitions:
-    return _services(request).transitions
-
-
-async def get_attachments(request: Request) -> Attachments:
-    return _services(request).attachments
-
-
-async def get_allocations(request: Request) -> Allocations:
-    return _services(request).allocations
-
-
-async def get_deadline_listing(request: Request) -> DeadlineListing:
-    return _services(request).deadlines
-
-
-async def get_keeper(request: Request) -> DeadlineKeeper:
-    keeper: DeadlineKeeper = request.app.state.keeper
-    return keeper
-
-
-async def get_settings_(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_catalogue(request: Request) -> Catalogue:
-    return _services(request).catalogue
-
-
-async def get_clock(request: Request) -> Clock:
-    return _services(request).clock
+    return state
 
 
 async def get_actor(
@@ -93,16 +59,19 @@ async def get_actor(
         return authenticate(uow, credentials.credentials if credentials else None)
 
 
-UnitsDep = Annotated[UnitsOfWork, Depends(get_units)]
+async def get_services(request: Request) -> Services:
+    return _services(request)
+
+
+UnitsDep = Annotated[UnitsOfWork, Depends(_service("units"))]
 ServicesDep = Annotated[Services, Depends(get_services)]
-ReadingDep = Annotated[CaseReading, Depends(get_reading)]
-OpeningDep = Annotated[CaseOpening, Depends(get_opening)]
-TransitionsDep = Annotated[CaseTransitions, Depends(get_transitions)]
-AttachmentsDep = Annotated[Attachments, Depends(get_attachments)]
-AllocationsDep = Annotated[Allocations, Depends(get_allocations)]
-DeadlineListingDep = Annotated[DeadlineListing, Depends(get_deadline_listing)]
-KeeperDep = Annotated[DeadlineKeeper, Depends(get_keeper)]
-SettingsDep = Annotated[Settings, Depends(get_settings_)]
-CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
+ReadingDep = Annotated[CaseReading, Depends(_service("reading"))]
+OpeningDep = Annotated[CaseOpening, Depends(_service("opening"))]
+AttachmentsDep = Annotated[Attachments, Depends(_service("attachments"))]
+AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
+DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
+CatalogueDep = Annotated[Catalogue, Depends(_service("catalogue"))]
+ClockDep = Annotated[Clock, Depends(_service("clock"))]
+KeeperDep = Annotated[DeadlineKeeper, Depends(_app_state("keeper"))]
+SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
 ActorDep = Annotated[Actor, Depends(get_actor)]

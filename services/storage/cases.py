@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
 from services.storage.models import Case, CaseParty, Deadline, Organisation
-from services.storage.paging import Key, after, decode_cursor, encode_cursor, ordering
+from services.storage.paging import Key, page
 from workflow.statuses import DeadlineStatus
 
 # The fields of a case's read model that its row keeps itself; the rest live elsewhere (the
@@ -99,14 +99,9 @@ class CaseRepository:
         """Up to `limit` cases after `cursor` in the order asked for, and the cursor to go on."""
         keys: list[Key] = [(SORTS[sort], descending), (col(Case.id), descending)]
         query = _filtered(select(Case), where)
-        if cursor is not None:
-            query = query.where(after(keys, decode_cursor(cursor, len(keys))))
-        rows = list(self.session.exec(query.order_by(*ordering(keys)).limit(limit + 1)).all())
-        if len(rows) <= limit:
-            return rows, None
-        rows = rows[:limit]
-        last = rows[-1]
-        return rows, encode_cursor([_sort_value(last, sort), last.id])
+        return page(
+            self.session, query, keys, limit, cursor, lambda c: [_sort_value(c, sort), c.id]
+        )
 
     def count(self, where: CaseFilter) -> int:
         query = _filtered(select(func.count()).select_from(Case), where)

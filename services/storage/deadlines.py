@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
 from services.storage.models import CaseParty, Deadline, SchedulerHeartbeat
-from services.storage.paging import Key, after, decode_cursor, encode_cursor, ordering
+from services.storage.paging import Key, page
 from workflow.clock import assume_utc
 from workflow.statuses import DeadlineStatus
 
@@ -147,13 +147,7 @@ class DeadlineRepository:
         """Soonest first."""
         keys: list[Key] = [(col(Deadline.due_at), False), (col(Deadline.id), False)]
         query = _filtered(select(Deadline), where)
-        if cursor is not None:
-            query = query.where(after(keys, decode_cursor(cursor, len(keys))))
-        rows = list(self.session.exec(query.order_by(*ordering(keys)).limit(limit + 1)).all())
-        if len(rows) <= limit:
-            return rows, None
-        rows = rows[:limit]
-        return rows, encode_cursor([rows[-1].due_at, rows[-1].id])
+        return page(self.session, query, keys, limit, cursor, lambda d: [d.due_at, d.id])
 
     def count(self, where: DeadlineFilter) -> int:
         query = _filtered(select(func.count()).select_from(Deadline), where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from services.storage.models import Notification
-from services.storage.paging import Key, after, decode_cursor, encode_cursor, ordering
+from services.storage.paging import Key, page
 
 
 class NotificationRepository:
@@ -32,10 +32,4 @@ class NotificationRepository:
             query = query.where(
                 Notification.audience == audience, Notification.organisation_id == organisation_id
             )
-        if cursor is not None:
-            query = query.where(after(keys, decode_cursor(cursor, len(keys))))
-        rows = list(self.session.exec(query.order_by(*ordering(keys)).limit(limit + 1)).all())
-        if len(rows) <= limit:
-            return rows, None
-        rows = rows[:limit]
-        return rows, encode_cursor([rows[-1].id])
+        return page(self.session, query, keys, limit, cursor, lambda n: [n.id])

@@ -6,17 +6,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
 
 from services.errors import InvalidRequest
 
 # One ordering key: the expression sorted on, and whether it runs from high to low.
 Key = tuple[Any, bool]
+Row = TypeVar("Row")
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -50,6 +52,26 @@ def after(keys: Sequence[Key], values: Sequence[Any]) -> ColumnElement[bool]:
 
 def ordering(keys: Sequence[Key]) -> list[Any]:
     return [column.desc() if descending else column.asc() for column, descending in keys]
+
+
+def page(
+    session: Session,
+    query: Any,
+    keys: Sequence[Key],
+    limit: int,
+    cursor: str | None,
+    key_of: Callable[[Row], Sequence[Any]],
+) -> tuple[list[Row], str | None]:
+    """Up to `limit` rows of `query` after `cursor` in the order of `keys`, and the cursor that
+    goes on from the last of them (None when there is nothing more). `key_of` gives a row's
+    values of the keys."""
+    if cursor is not None:
+        query = query.where(after(keys, decode_cursor(cursor, len(keys))))
+    rows: list[Row] = list(session.exec(query.order_by(*ordering(keys)).limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(key_of(rows[-1]))
 
 
 def _tag(value: Any) -> Any:
