@@ -47,7 +47,10 @@ def granted(uow: UnitOfWork, programmes: ProgrammeRegistry) -> list[dict[str, An
                 "title": case.title,
                 "amount": decision.amount,
                 "currency": programme.currency,
-                "award_date": decision.settled_at.date().isoformat() if decision.settled_at else "",
+                # The day the decision was taken where it was taken, not the UTC date.
+                "award_date": decision.settled_at.astimezone(programme.zone).date().isoformat()
+                if decision.settled_at
+                else "",
                 "period_start": decision.period_start.isoformat(),
                 "period_end": decision.period_end.isoformat(),
             }

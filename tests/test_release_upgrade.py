@@ -75,8 +75,9 @@ def test_a_release_0_1_chain_verifies_after_the_upgrade_by_api_cli_and_verifier(
         environment="test", database_url=url, data_dir=data_dir, run_scheduler=False
     )
     with TestClient(create_app(settings)) as client:
+        # Start-up may record programme files changed since 0.1 (each a `programme_registered`).
         before = client.get("/audit/verify", headers=AUDITOR).json()
-        assert before["ok"] is True and before["events_checked"] == 42
+        assert before["ok"] is True and before["events_checked"] >= 42
 
         # This release writes on after the old events, in its own encoding.
         cases = client.get("/cases", params={"programme": "delmos-2018"}, headers=CASEWORKER)
@@ -90,10 +91,11 @@ def test_a_release_0_1_chain_verifies_after_the_upgrade_by_api_cli_and_verifier(
         history = client.get(f"/cases/{waiting['id']}/history", headers=AUDITOR).json()
         assert [e["encoding"] for e in history] == [1, 2]
         after = client.get("/audit/verify", headers=AUDITOR).json()
-        assert after["ok"] is True and after["events_checked"] == 43
+        total = before["events_checked"] + 1
+        assert after["ok"] is True and after["events_checked"] == total
 
     checked = cli(url, data_dir, "audit", "verify")
-    assert checked.returncode == 0 and "43 events" in checked.stdout, checked.stderr
+    assert checked.returncode == 0 and f"{total} events" in checked.stdout, checked.stderr
     signed = cli(
         url,
         data_dir,
@@ -109,7 +111,7 @@ def test_a_release_0_1_chain_verifies_after_the_upgrade_by_api_cli_and_verifier(
     assert cli(url, data_dir, "audit", "export", "--out", str(export)).returncode == 0
     outside = verifier(export, "--head", RELEASE / "signed-head.json")
     assert outside.returncode == 0, outside.stdout
-    assert "OK: 43 events" in outside.stdout
+    assert f"OK: {total} events" in outside.stdout
 
 
 def test_an_old_event_tidied_into_the_new_normal_form_is_caught(tmp_path: Path) -> None:

@@ -19,15 +19,34 @@ def _holidays(country: str, categories: tuple[str, ...], year: int) -> frozenset
 
 
 class WorkingCalendar:
-    """Which days are working days in one country: Monday to Friday, less its public holidays
-    (and, for Sweden, the days Lag (1930:173) treats as such: midsummer, Christmas and New Year's eve)."""
+    """Which days are working days in one country: Monday to Friday, less the holidays of the
+    programme's categories (Sweden: public and de facto, the eves Lag (1930:173) counts) and its
+    fixed closed days (Denmark: grundlovsdag, juleaftensdag, nytårsaftensdag)."""
 
-    def __init__(self, country: str, categories: Iterable[str] = ("public",)) -> None:
+    def __init__(
+        self, country: str, categories: Iterable[str] = ("public",), closed_days: Iterable[str] = ()
+    ) -> None:
         self.country = country
         self.categories = tuple(sorted(categories))
+        self.closed_days = frozenset(closed_days)
+
+    @classmethod
+    def of(cls, programme: ProgrammeConfig) -> WorkingCalendar:
+        calendar = programme.calendar
+        return cls(calendar.country, calendar.holiday_categories, calendar.closed_days)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in _holidays(self.country, self.categories, day.year)
+        return (
+            day.weekday() < 5
+            and day not in _holidays(self.country, self.categories, day.year)
+            and day.strftime("%m-%d") not in self.closed_days
+        )
+
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """`day` itself if it is a working day, else the last one before it."""
+        while not self.is_working_day(day):
+            day -= dt.timedelta(days=1)
+        return day
 
     def holiday_name(self, day: dt.date) -> str | None:
         found = holidays.country_holidays(self.country, years=day.year, categories=self.categories)
@@ -61,7 +80,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def local_instant(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """A wall-clock time in `zone` as a UTC instant; daylight saving is the zone's business."""
+    """A wall-clock time in `zone` (a naive one is in `zone`, never the server's) as a UTC
+    instant; daylight saving is the zone's business."""
     if at.tzinfo is not None:
         return at.astimezone(dt.UTC)
     return at.replace(tzinfo=zone).astimezone(dt.UTC)
@@ -73,7 +93,8 @@ def end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 def local_date(at: dt.datetime, zone: ZoneInfo) -> dt.date:
-    return at.astimezone(zone).date()
+    """The day `at` falls on in `zone`; a naive time (a programme file's) is already local there."""
+    return at.date() if at.tzinfo is None else at.astimezone(zone).date()
 
 
 def rule_due(
@@ -81,14 +102,34 @@ def rule_due(
 ) -> dt.datetime | None:
     """When a deadline of `kind` falls under `programme`'s rule, given the anchor values at hand;
     None when the programme has no such rule or the anchor it needs is missing."""
+    return _rule_due(programme, kind, anchors, ())
+
+
+def _rule_due(
+    programme: ProgrammeConfig, kind: str, anchors: Mapping[str, Any], seen: tuple[str, ...]
+) -> dt.datetime | None:
     rule = programme.deadlines.get(kind)
     if rule is None:
         return None
+    if kind in seen:  # the loader refuses cycles; this keeps a hand-made config from recursing
+        raise ValueError(f"deadline rules form a cycle: {' -> '.join((*seen, kind))}")
     zone = programme.zone
-    calendar = WorkingCalendar(programme.calendar.country, programme.calendar.holiday_categories)
+    calendar = WorkingCalendar.of(programme)
     if rule.before is not None:
-        later = rule_due(programme, rule.before, anchors)
-        return None if later is None else later - dt.timedelta(days=rule.days or 0)
+        later = _rule_due(programme, rule.before, anchors, (*seen, kind))
+        if later is None:
+            return None
+        # Local calendar days, at the same wall-clock time, whatever daylight saving does in
+        # between; a reminder is not sent later than promised, so it rolls back, not forward.
+        local = later.astimezone(zone)
+        ends_a_day = local.time() == dt.time()  # midnight: the end of the day before
+        last = local.date() - dt.timedelta(days=1 if ends_a_day else 0)
+        day = last - dt.timedelta(days=rule.days or 0)
+        if rule.roll_to_working_day:
+            day = calendar.previous_working_day(day)
+        if ends_a_day:
+            return end_of_day(day, zone)
+        return local_instant(dt.datetime.combine(day, local.time()), zone)
     anchor = anchors.get(rule.at or rule.after or "")
     if anchor is None:
         return None

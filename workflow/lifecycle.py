@@ -247,6 +247,9 @@ class Lifecycle:
             where = f"deadline {kind.name!r}"
             if kind.fires is not None and kind.fires not in names:
                 found.append(f"{where}: fires unknown transition {kind.fires!r}")
+            fired = self.any_transition(kind.fires) if kind.fires is not None else None
+            if fired is not None and Role.system not in fired.roles:
+                found.append(f"{where}: fires {kind.fires!r}, which the role system may not fire")
             if kind.fires is None and not kind.while_in and not kind.round:
                 found.append(
                     f"{where}: neither fires a transition nor says while_in which states it flags"

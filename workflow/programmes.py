@@ -33,11 +33,17 @@ class Payment(_Strict):
     timing: PaymentTiming
 
 
+MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+
+
 class Calendar(_Strict):
-    """Whose working days deadlines count: a country's weekdays less its holidays (`holidays`)."""
+    """Whose working days deadlines count: a country's weekdays less its holidays (`holidays`),
+    and less the fixed days (`closed_days`, "MM-DD") its rule for time limits adds to them."""
 
     country: str = Field(pattern=r"^[A-Z]{2}$")
     holiday_categories: list[str] = Field(default_factory=lambda: ["public"], min_length=1)
+    closed_days: list[MonthDay] = Field(default_factory=list)
+    source: str = Field(default="", description="the rule the calendar follows")
 
     @model_validator(mode="after")
     def _known_country(self) -> Calendar:
@@ -282,9 +288,29 @@ def load_programme_file(
             problems.append(
                 f"deadlines.{kind}.before: {rule.before!r} is not a deadline of this programme"
             )
+    problems += _cycles(programme)
     if problems:
         raise ProgrammeError(path, problems)
     return ProgrammeFile(path=path, programme=programme, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _cycles(programme: ProgrammeConfig) -> list[str]:
+    """Each cycle of `before` rules once, naming every rule in it: a deadline that falls before
+    itself has no date, and would send the keeper round in circles."""
+    found: list[str] = []
+    reported: set[frozenset[str]] = set()
+    for start in programme.deadlines:
+        path = [start]
+        while (rule := programme.deadlines.get(path[-1])) is not None and rule.before is not None:
+            if rule.before in path:
+                cycle = path[path.index(rule.before) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    named = " and ".join(f"deadlines.{k}.before" for k in cycle)
+                    found.append(f"{named} form a cycle ({' -> '.join([*cycle, cycle[0]])})")
+                break
+            path.append(rule.before)
+    return found
 
 
 def load_programmes(
