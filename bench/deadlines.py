@@ -33,8 +33,8 @@ from services.container import Services, build_services
 from services.deadlines.keeper import DeadlineKeeper
 from services.generate import generate_cases
 from services.storage.db import Database
+from services.storage.keeping import SchedulerHeartbeat
 from services.storage.migrate import upgrade
-from services.storage.models import SchedulerHeartbeat
 from workflow.catalogue import load_catalogue
 from workflow.clock import SettableClock, SystemClock
 

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # /health calls the scheduler stale when no sweep completed for this long, or a pending
     # deadline is overdue by this much.
     stale_after_seconds: float = Field(default=120, gt=0)
+    # A deadline that fails is tried again after 1, 2, 4, ... times the first wait (at most the
+    # longest), and after this many attempts waits for a person (an open incident says why).
+    deadline_max_attempts: int = Field(default=5, ge=1, le=100)
+    deadline_first_retry_seconds: float = Field(default=60, gt=0)
+    deadline_longest_retry_seconds: float = Field(default=6 * 3600, gt=0)
     # Ed25519 key that signs the audit chain's head: 32 bytes, base64. Outside production an
     # unset key is made once and kept in data_dir/audit-signing.key.
     audit_signing_key: SecretStr | None = None

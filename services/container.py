@@ -12,6 +12,7 @@ from services.cases.reading import CaseReading
 from services.cases.transitions import CaseTransitions
 from services.cases.views import CaseViews
 from services.deadlines.listing import DeadlineListing
+from services.incidents import Incidents
 from services.programmes import ProgrammeRegistry
 from services.storage.db import Database
 from services.storage.unit_of_work import UnitsOfWork
@@ -34,6 +35,7 @@ class Services:
     attachments: Attachments
     allocations: Allocations
     deadlines: DeadlineListing
+    incidents: Incidents
 
 
 def build_services(
@@ -55,4 +57,5 @@ def build_services(
         attachments=Attachments(clock, data_dir),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
+        incidents=Incidents(clock),
     )

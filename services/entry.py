@@ -1,15 +1,33 @@
-"""What the API and the pages share as entry points: moving a case in a unit of work of its own,
-with a refused attempt put on the record in its place."""
+"""What the entry points share: starting a process (registering the programme files, an
+incident for each that does not load), and moving a case in a unit of work of its own with a
+refused attempt put on the record in its place."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from services import incidents
 from services.cases.transitions import AUDITED_REFUSALS
 from services.container import Services
 from services.schemas import TransitionResult
 from workflow.actors import Actor
+
+log = logging.getLogger("grantflow")
+
+
+def start_up(services: Services) -> None:
+    """Register the programmes in one unit of work (processes starting together take turns) and
+    keep an incident open for each programme file that does not load."""
+    catalogue = services.catalogue
+    for name, problems in catalogue.broken.items():
+        log.error("programme file %s is broken and does not run: %s", name, "; ".join(problems))
+    with services.units.writing() as uow:
+        services.programmes.register(uow)
+        loaded = {pf.path.name for pf in catalogue.programmes.values()}
+        incidents.programme_files(uow, catalogue.broken, loaded, services.clock.now())
+        uow.commit()
 
 
 def fire_transition(

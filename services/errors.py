@@ -58,6 +58,11 @@ class Conflict(ServiceError):
     title = "Conflict"
 
 
+class ProgrammeUnavailable(Conflict):
+    problem = "programme-unavailable"
+    title = "The programme's rules are not loaded"
+
+
 class CallClosed(Conflict):
     problem = "call-closed"
     title = "The call is not open for applications"

@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 
 from services.cases.views import creation_snapshot
 from services.schemas import CasePublic, Party
-from services.storage.models import AuditEvent, Case, CaseParty, Deadline, Decision
+from services.storage.keeping import Deadline
+from services.storage.models import AuditEvent, Case, CaseParty, Decision
 from workflow.audit_chain import canonical, event_body, hash_of
 from workflow.case import ZERO
 from workflow.deadlines import end_of_day

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from services import audit
-from services.storage.models import Deadline, Programme
+from services.errors import ProgrammeUnavailable
+from services.storage.keeping import Deadline
+from services.storage.models import Programme
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import SYSTEM
 from workflow.catalogue import Catalogue
@@ -27,7 +29,9 @@ class ProgrammeRegistry:
 
     def register(self, uow: UnitOfWork) -> None:
         """Make sure every programme file has its row, recording each new or changed file,
-        and plan each call's own deadlines."""
+        and plan each call's own deadlines. Processes starting at once take turns here, so
+        each change is recorded once."""
+        uow.programmes.lock_registration()
         rows = {p.code: p for p in uow.programmes.all()}
         for code, pf in self.catalogue.programmes.items():
             row = rows.get(code)
@@ -76,6 +80,17 @@ class ProgrammeRegistry:
     def config_of(self, programme_id: int | None) -> ProgrammeConfig | None:
         return self.catalogue.programme(self.code_of(programme_id))
 
+    def require(self, programme_id: int) -> ProgrammeConfig:
+        """The programme's rules, or a clear refusal when its file is gone or broken."""
+        config = self.config_of(programme_id)
+        if config is None:
+            raise ProgrammeUnavailable(
+                f"programme {programme_id} has no loaded file in the programmes folder: its "
+                "rules cannot be applied until the file is back",
+                programme_id=programme_id,
+            )
+        return config
+
     def reference(self, programme_id: int, case_id: int) -> str:
         config = self.config_of(programme_id)
         return f"{config.reference_prefix if config else 'CASE'}-{case_id:05d}"
@@ -114,7 +129,7 @@ class ProgrammeRegistry:
                         self._ids[code], call.code, kind.name
                     ):
                         continue
-                    uow.deadlines.add(
+                    uow.deadlines.save(
                         Deadline(
                             programme_id=self._ids[code],
                             call_code=call.code,

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from services import audit
 from services.access import add_user, create_token
-from services.storage.models import Case, CaseParty, Deadline, Organisation, Programme
+from services.storage.keeping import Deadline
+from services.storage.models import Case, CaseParty, Organisation, Programme
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.actors import Role
 from workflow.clock import Clock

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRY_POINTS = (
     "services/api/",
     "services/web/",
-    "services/cli.py",
+    "services/cli/",
     "services/entry.py",
     "services/deadlines/keeper.py",
     "services/demo.py",

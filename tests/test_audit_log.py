@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,12 @@ def tamper(database_url: str, db, seq: int) -> None:
 
 
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GRANTFLOW_DATABASE_URL": database_url}
+    # The data folder beside the test's database: a CLI run writes nothing into the working tree.
+    sqlite = database_url.startswith("sqlite")
+    data_dir = (
+        str(Path(str(make_url(database_url).database)).parent) if sqlite else tempfile.mkdtemp()
+    )
+    env = {**os.environ, "GRANTFLOW_DATABASE_URL": database_url, "GRANTFLOW_DATA_DIR": data_dir}
     return subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         capture_output=True,

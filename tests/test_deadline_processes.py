@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from services.storage.models import AuditEvent, Deadline
+from services.storage.keeping import Deadline
+from services.storage.models import AuditEvent
 from tests.support import chain_of, seed_granted_cases, tables
 
 DUE = dt.datetime(2021, 6, 30, 22, 0, tzinfo=dt.UTC)
@@ -20,8 +22,12 @@ NOW = "2021-07-01T09:00:00+00:00"
 COUNT = 10_000
 
 
-def scheduler_process(database_url: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "GRANTFLOW_DATABASE_URL": database_url}
+def scheduler_process(database_url: str, data_dir: Path) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "GRANTFLOW_DATABASE_URL": database_url,
+        "GRANTFLOW_DATA_DIR": str(data_dir),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", "deadlines", "run-due", "--now", NOW],
         env=env,
@@ -57,10 +63,13 @@ def assert_each_fired_exactly_once(app, case_ids: list[int]) -> None:
 
 
 def test_two_scheduler_processes_sweeping_10000_due_deadlines_fire_each_exactly_once(
-    app, client, database_url: str
+    app, client, database_url: str, tmp_path: Path
 ) -> None:
     case_ids = seed_granted_cases(app.state.services.units, COUNT, "dua-2021", DUE)
-    first, second = scheduler_process(database_url), scheduler_process(database_url)
+    first, second = (
+        scheduler_process(database_url, tmp_path),
+        scheduler_process(database_url, tmp_path),
+    )
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     assert first.returncode == second.returncode == 0, outputs
     fired = [int(out.split("fired ")[1].split(",")[0]) for out, _ in outputs]
@@ -70,10 +79,10 @@ def test_two_scheduler_processes_sweeping_10000_due_deadlines_fire_each_exactly_
 
 
 def test_a_scheduler_killed_mid_sweep_and_started_again_fires_each_deadline_exactly_once(
-    app, client, database_url: str
+    app, client, database_url: str, tmp_path: Path
 ) -> None:
     case_ids = seed_granted_cases(app.state.services.units, COUNT, "dua-2021", DUE)
-    doomed = scheduler_process(database_url)
+    doomed = scheduler_process(database_url, tmp_path)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         with tables(app) as session:
@@ -92,7 +101,7 @@ def test_a_scheduler_killed_mid_sweep_and_started_again_fires_each_deadline_exac
         ).one()
     assert 300 <= fired_before_restart < COUNT, "killed in the middle of the sweep"
 
-    again = scheduler_process(database_url)
+    again = scheduler_process(database_url, tmp_path)
     _, err = again.communicate(timeout=600)
     assert again.returncode == 0, err
     assert_each_fired_exactly_once(app, case_ids)

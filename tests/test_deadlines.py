@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from services.deadlines.keeper import DeadlineKeeper
-from services.storage.models import Deadline
+from services.storage.keeping import Deadline
 from tests.support import Api, seed_granted_cases, tables
 from workflow.clock import SettableClock
 from workflow.deadlines import WorkingCalendar, add_months, end_of_day, local_instant
@@ -207,7 +207,7 @@ def test_a_deadline_whose_transition_the_case_no_longer_allows_is_cancelled_with
     case = api.create_case("knivsta", "sf-uppsala-nya-vagar")
     # A deadline that somehow outlived its state (written behind the service's back).
     with app.state.services.units.writing() as uow:
-        uow.deadlines.add(
+        uow.deadlines.save(
             Deadline(
                 case_id=case["id"],
                 programme_id=app.state.services.programmes.id_of("sf-uppsala-nya-vagar"),

@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from services.generate import generate_cases
-from services.storage.models import Case, Deadline, Programme
+from services.storage.keeping import Deadline
+from services.storage.models import Case, Programme
 from tests.support import Api, chain_of, tables
 from workflow.actors import Actor, Role
 

@@ -26,8 +26,9 @@ from sqlmodel import select
 from services import audit
 from services.container import build_services
 from services.schemas import NewCase
+from services.storage.keeping import Deadline
 from services.storage.migrate import upgrade
-from services.storage.models import AuditEvent, Deadline
+from services.storage.models import AuditEvent
 from tests.support import add_people, seed_granted_cases
 from workflow.actors import Actor, Role
 from workflow.catalogue import load_catalogue

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflow.engine import Engine
 from workflow.lifecycle import Lifecycle, load_lifecycle
-from workflow.programmes import ProgrammeConfig, ProgrammeFile, load_programmes
+from workflow.programmes import ProgrammeConfig, ProgrammeError, ProgrammeFile, load_programmes
 
 
 @dataclass(frozen=True)
@@ -15,17 +15,23 @@ class Catalogue:
     lifecycle: Lifecycle
     engine: Engine
     programmes: dict[str, ProgrammeFile]
+    # Files that could not be loaded, by name, with why: their programmes do not run.
+    broken: dict[str, list[str]] = field(default_factory=dict)
 
     def programme(self, code: str) -> ProgrammeConfig | None:
         found = self.programmes.get(code)
         return found.programme if found else None
 
 
-def load_catalogue(programmes_dir: Path) -> Catalogue:
-    """Read and check every definition; raises with the file, the key and why if any is broken."""
+def load_catalogue(programmes_dir: Path, *, strict: bool = True) -> Catalogue:
+    """Read and check every definition. A broken lifecycle always raises; a broken programme
+    file raises when `strict`, and otherwise leaves only its own programme out (in `broken`)."""
     lifecycle = load_lifecycle()
-    return Catalogue(
-        lifecycle=lifecycle,
-        engine=Engine(lifecycle),
-        programmes=load_programmes(programmes_dir, lifecycle.entry_states, lifecycle.deadlines),
+    programmes, broken = load_programmes(
+        programmes_dir, lifecycle.entry_states, lifecycle.deadlines
     )
+    if strict and broken:
+        raise ProgrammeError(
+            programmes_dir, [f"{name}: {'; '.join(problems)}" for name, problems in broken.items()]
+        )
+    return Catalogue(lifecycle, Engine(lifecycle), programmes, broken)

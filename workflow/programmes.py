@@ -315,25 +315,24 @@ def _cycles(programme: ProgrammeConfig) -> list[str]:
 
 def load_programmes(
     directory: Path, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
-) -> dict[str, ProgrammeFile]:
-    """Every programme in `directory`, by code; raises ProgrammeError listing every broken file."""
+) -> tuple[dict[str, ProgrammeFile], dict[str, list[str]]]:
+    """Every programme in `directory` that loads, by code; and each file that does not, by file
+    name, with its problems. One broken file stops only its own programme."""
     entry_states, deadline_kinds = tuple(entry_states), tuple(deadline_kinds)
     loaded: dict[str, ProgrammeFile] = {}
-    broken: list[str] = []
+    broken: dict[str, list[str]] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
             pf = load_programme_file(path, entry_states, deadline_kinds)
         except ProgrammeError as exc:
-            broken.append(str(exc))
+            broken[path.name] = exc.problems
             continue
         if pf.programme.code in loaded:
-            broken.append(
-                f"{path}: code {pf.programme.code!r} is already used by {loaded[pf.programme.code].path}"
-            )
+            other = loaded[pf.programme.code].path.name
+            broken[path.name] = [f"code: {pf.programme.code!r} is already used by {other}"]
+            continue
         loaded[pf.programme.code] = pf
-    if broken:
-        raise ProgrammeError(directory, broken)
-    return loaded
+    return loaded, broken
 
 
 def _describe(err: Any) -> str:

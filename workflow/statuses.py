@@ -17,6 +17,18 @@ class DeadlineStatus(StrEnum):
     pending = "pending"
     fired = "fired"
     cancelled = "cancelled"
+    failing = "failing"  # an attempt failed; it is tried again at its retry_at
+    held = "held"  # it failed too often: it waits for a person (an open incident says why)
+
+
+class IncidentStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class IncidentKind(StrEnum):
+    deadline = "deadline"
+    programme_file = "programme_file"
 
 
 class DecisionStatus(StrEnum):

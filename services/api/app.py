@@ -14,11 +14,14 @@ from services.api import problems
 from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
 from services.api.routes_deadlines import router as deadlines_router
+from services.api.routes_incidents import router as incidents_router
 from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.auditing.signing import DailyHeadSigning, signing_key
 from services.container import build_services
 from services.deadlines.keeper import DeadlineKeeper
+from services.entry import start_up
+from services.incidents import RetryPolicy
 from services.scheduler import Scheduler
 from services.web import pages
 from workflow.catalogue import load_catalogue
@@ -29,16 +32,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """The app for `settings`; the database must be migrated (`grantflow db upgrade`) first."""
     settings = settings or get_settings()
     clock = clock or SystemClock()
-    catalogue = load_catalogue(settings.programmes_dir)
+    # A broken programme file stops its own programme, loudly (a log line and an incident), and
+    # leaves the others running.
+    catalogue = load_catalogue(settings.programmes_dir, strict=False)
     services = build_services(settings.database_url, catalogue, clock, settings.data_dir)
-    keeper = DeadlineKeeper(services, jobs=[DailyHeadSigning(signing_key(settings))])
+    keeper = DeadlineKeeper(
+        services, jobs=[DailyHeadSigning(signing_key(settings))], retries=RetryPolicy.of(settings)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.units.check_schema()
-        with services.units.writing() as uow:
-            services.programmes.register(uow)
-            uow.commit()
+        start_up(services)
         scheduler = None
         if settings.run_scheduler:
             scheduler = Scheduler(keeper, dt.timedelta(seconds=settings.sweep_interval_seconds))
@@ -58,7 +63,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.services = services
     app.state.keeper = keeper
     problems.install(app)
-    for router in (cases_router, deadlines_router, money_router, audit_router, meta_router):
+    routers = (cases_router, deadlines_router, incidents_router, money_router, audit_router)
+    for router in (*routers, meta_router):
         app.include_router(router)
     app.include_router(pages.router)
     pages.install(app)

@@ -17,6 +17,7 @@ from services.cases.reading import CaseReading
 from services.container import Services
 from services.deadlines.keeper import DeadlineKeeper
 from services.deadlines.listing import DeadlineListing
+from services.incidents import Incidents
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.actors import Actor
 from workflow.catalogue import Catalogue
@@ -70,6 +71,7 @@ OpeningDep = Annotated[CaseOpening, Depends(_service("opening"))]
 AttachmentsDep = Annotated[Attachments, Depends(_service("attachments"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
+IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]
 CatalogueDep = Annotated[Catalogue, Depends(_service("catalogue"))]
 ClockDep = Annotated[Clock, Depends(_service("clock"))]
 KeeperDep = Annotated[DeadlineKeeper, Depends(_app_state("keeper"))]

@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "transition-not-allowed-in-state": "The case is not in a state this transition leaves from.",
     "guard-refused": "A rule of the lifecycle or the programme refused the transition; `guard` names it.",
     "method-not-allowed": "The resource does not accept this method.",
+    "programme-unavailable": "The case's programme file is missing or broken, so its rules cannot be applied; an incident says why.",
     "unstorable-value": "The database refused a value as given (a NUL character in text, say); nothing was changed.",
     "internal-error": "Something failed inside the service; nothing was changed.",
 }

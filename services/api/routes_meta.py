@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from services.api.deps import (
     ActorDep,
@@ -18,6 +18,7 @@ from services.api.deps import (
     SettingsDep,
     UnitsDep,
 )
+from services.api.metrics import prometheus_text
 from services.api.problems import DESCRIPTIONS, PROBLEMS
 from services.errors import NotFound
 from services.organisations import (
@@ -84,14 +85,26 @@ def lifecycle(catalogue: CatalogueDep, lang: Language = "en") -> dict[str, Any]:
 
 
 @router.get("/health", tags=["meta"])
-def health(units: UnitsDep, keeper: KeeperDep, settings: SettingsDep) -> dict[str, Any]:
-    """Liveness: the audit head, the last completed deadline sweep and the oldest overdue
-    deadline. `status` turns "stale" when no scheduler has swept lately or a deadline waits."""
+def health(
+    units: UnitsDep, keeper: KeeperDep, settings: SettingsDep, response: Response
+) -> dict[str, Any]:
+    """Liveness: the audit head, the last completed deadline sweep, the oldest overdue deadline
+    and the open incidents. 503 (with `status` "stale" or "incidents") when no scheduler has
+    swept lately, a deadline waits overdue, or an incident waits for a person."""
     with units.reading() as uow:
         head = uow.audit.head()
     stale_after = dt.timedelta(seconds=settings.stale_after_seconds)
-    liveness = keeper.liveness(stale_after, stale_after).as_dict()
-    return {**liveness, "audit_head_seq": head.seq if head else None}
+    liveness = keeper.liveness(stale_after, stale_after)
+    if not liveness.ok:
+        response.status_code = 503
+    return {**liveness.as_dict(), "audit_head_seq": head.seq if head else None}
+
+
+@router.get("/metrics", tags=["meta"], response_class=PlainTextResponse)
+def metrics(keeper: KeeperDep) -> PlainTextResponse:
+    """The deadline keeper's figures in the Prometheus text format."""
+    body, media_type = prometheus_text(keeper)
+    return PlainTextResponse(body, media_type=media_type)
 
 
 @router.get("/organisations", tags=["organisations"])

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from config.settings import Settings
 from services import audit
-from services.storage.models import Deadline
+from services.storage.keeping import Deadline
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import SYSTEM, Actor
 from workflow.audit_chain import format_time, verify_chain
@@ -32,10 +32,19 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(seed)
     path = settings.data_dir / "audit-signing.key"
     if not path.exists():
+        # Written whole under another name, then linked into place: of processes starting at
+        # once, one key wins and every process reads that one.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(base64.b64encode(os.urandom(32)))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_bytes()))
 
 
@@ -123,37 +132,29 @@ def verify_against_head(
 
 class DailyHeadSigning:
     """A job of the service itself, kept in the deadline table like any deadline (so exactly one
-    scheduler signs each day): sign the head, then plan tomorrow's signing."""
+    scheduler signs each day): sign the head, then plan the next signing.
+
+    The next signing is at the first 00:05 UTC after the one that ran, not one day after the one
+    that was due: after a downtime the head is signed once, not once for each missed day. The
+    deadline table holds one pending signing at most (a unique index), so processes planning at
+    once plan it once."""
 
     kind = SIGNING_KIND
+    at = dt.time(0, 5)
 
     def __init__(self, key: Ed25519PrivateKey) -> None:
         self.key = key
 
     def plan(self, uow: UnitOfWork, now: dt.datetime) -> None:
         if not uow.deadlines.any_pending(self.kind):
-            tomorrow = dt.datetime.combine(
-                now.date() + dt.timedelta(days=1), dt.time(0, 5), tzinfo=dt.UTC
-            )
-            uow.deadlines.add(
-                Deadline(
-                    kind=self.kind,
-                    due_at=tomorrow,
-                    time_zone="UTC",
-                    rule="service#audit.daily_signed_head",
-                    created_at=now,
-                )
-            )
+            uow.deadlines.plan_once(self._next(now, "service#audit.daily_signed_head"))
 
     def fire(self, uow: UnitOfWork, deadline: Deadline, now: dt.datetime) -> str:
         signed = sign_head(uow, self.key, SYSTEM, now)
-        uow.deadlines.add(
-            Deadline(
-                kind=self.kind,
-                due_at=deadline.due_at + dt.timedelta(days=1),
-                time_zone="UTC",
-                rule=deadline.rule,
-                created_at=now,
-            )
-        )
+        uow.deadlines.plan_once(self._next(now, deadline.rule))
         return f"signed head {signed['seq']} {signed['head_hash'][:16]}"
+
+    def _next(self, now: dt.datetime, rule: str) -> Deadline:
+        today = dt.datetime.combine(now.astimezone(dt.UTC).date(), self.at, tzinfo=dt.UTC)
+        due = today if today > now else today + dt.timedelta(days=1)
+        return Deadline(kind=self.kind, due_at=due, time_zone="UTC", rule=rule, created_at=now)

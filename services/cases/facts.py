@@ -18,8 +18,8 @@ def load_facts(
     uow: UnitOfWork, programmes: ProgrammeRegistry, case: Case, needs: frozenset[str] = frozenset()
 ) -> CaseFacts:
     """The case's facts; a transition whose guards check no pool neither reads nor locks it."""
-    programme = programmes.config_of(case.programme_id)
-    assert programme is not None and case.id is not None
+    programme = programmes.require(case.programme_id)
+    assert case.id is not None
     currency = programme.currency
     extra: dict[str, Any] = {}
     if "pending_decision" in needs and (p := uow.finances.pending_decision(case.id)) is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from services.storage.keeping import Deadline
 from services.storage.models import (
     BudgetLine,
     Case,
     Commitment,
-    Deadline,
     Decision,
     Disbursement,
     ReportLine,
@@ -39,7 +39,7 @@ def store_records(
     decision: Decision | None = None
     for record in records:
         if isinstance(record, DeadlineScheduled):
-            uow.deadlines.add(
+            uow.deadlines.save(
                 Deadline(
                     case_id=case.id,
                     programme_id=case.programme_id,

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from services import audit
 from services.cases.transitions import CaseTransitions
 from services.programmes import ProgrammeRegistry
-from services.storage.models import Case, Deadline, Notification
+from services.storage.keeping import Deadline, Notification
+from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import SYSTEM
 from workflow.audit_chain import format_time

@@ -9,7 +9,7 @@ from services.cases.visibility import party_filter, visible_case
 from services.programmes import ProgrammeRegistry
 from services.schemas import DeadlinePublic, NotificationPublic, Page
 from services.storage.deadlines import DeadlineFilter
-from services.storage.models import Deadline
+from services.storage.keeping import Deadline
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
 from workflow.lifecycle import label_in

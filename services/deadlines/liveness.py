@@ -14,13 +14,14 @@ class SweepResult:
     fired: int = 0
     flagged: int = 0
     cancelled: int = 0
+    failed: int = 0
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     outcomes: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
-        return self.fired + self.flagged + self.cancelled
+        return self.fired + self.flagged + self.cancelled + self.failed
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Liveness:
     pending: int
     max_sweep_age: dt.timedelta
     max_overdue: dt.timedelta
+    open_incidents: int = 0
 
     @property
     def sweep_stale(self) -> bool:
@@ -44,12 +46,19 @@ class Liveness:
 
     @property
     def ok(self) -> bool:
-        return not (self.sweep_stale or self.deadlines_stale)
+        return not (self.sweep_stale or self.deadlines_stale or self.open_incidents)
+
+    @property
+    def status(self) -> str:
+        if self.sweep_stale or self.deadlines_stale:
+            return "stale"
+        return "incidents" if self.open_incidents else "ok"
 
     def as_dict(self) -> dict[str, Any]:
         last, oldest = self.last_sweep_completed_at, self.oldest_overdue_due_at
         return {
-            "status": "ok" if self.ok else "stale",
+            "status": self.status,
+            "incidents": {"open": self.open_incidents, "see": "/incidents"},
             "now": format_time(self.now),
             "scheduler": {
                 "last_sweep_completed_at": format_time(last) if last else None,

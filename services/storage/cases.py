@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
-from services.storage.models import Case, CaseParty, Deadline, Organisation
+from services.storage.keeping import Deadline
+from services.storage.models import Case, CaseParty, Organisation
 from services.storage.paging import Key, page
 from workflow.statuses import DeadlineStatus
 

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import exists, func, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from services.storage.models import CaseParty, Deadline, SchedulerHeartbeat
+from services.storage.keeping import SERVICE_JOB, Deadline
+from services.storage.models import CaseParty
 from services.storage.paging import Key, page
 from workflow.clock import assume_utc
 from workflow.statuses import DeadlineStatus
@@ -37,19 +40,9 @@ class DeadlineFilter:
     party: int | None = None  # an applicant's view: only its organisation's cases
 
 
-@dataclass(frozen=True)
-class KeeperFigures:
-    last_sweep: dt.datetime | None
-    oldest_overdue: dt.datetime | None
-    pending: int
-
-
 class DeadlineRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def add(self, deadline: Deadline) -> None:
-        self.session.add(deadline)
 
     def save(self, deadline: Deadline) -> None:
         self.session.add(deadline)
@@ -62,6 +55,21 @@ class DeadlineRepository:
             col(Deadline.case_id).is_(None),
         )
         return self.session.exec(query).first() is not None
+
+    def get(self, deadline_id: int, *, lock: bool = False) -> Deadline | None:
+        query = select(Deadline).where(Deadline.id == deadline_id)
+        return self.session.exec(query.with_for_update(key_share=True) if lock else query).first()
+
+    def plan_once(self, deadline: Deadline) -> None:
+        """Add a deadline of the service's own unless one of its kind is already pending (two
+        processes planning at once meet at the unique index, and the second adds nothing)."""
+        values = {c: getattr(deadline, c) for c in Deadline.model_fields if c != "id"}
+        insert = sqlite_insert if self.session.get_bind().dialect.name == "sqlite" else pg_insert
+        self.session.execute(
+            insert(Deadline)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["kind"], index_where=text(SERVICE_JOB))
+        )
 
     def any_pending(self, kind: str) -> bool:
         query = select(Deadline.id).where(
@@ -87,19 +95,28 @@ class DeadlineRepository:
         locked with SKIP LOCKED, so schedulers sharing a database take different deadlines and
         never the same one twice.
         """
-        query = (
+        due = (
             select(Deadline)
             .where(Deadline.status == DeadlineStatus.pending, Deadline.due_at <= now)
             .order_by(col(Deadline.due_at), col(Deadline.id))
-            .limit(1)
-            .with_for_update(skip_locked=True, key_share=True)
         )
-        deadline = self.session.exec(query).first()
-        if deadline is None:
+        # Then those whose last attempt failed and whose time for the next has come.
+        retry = (
+            select(Deadline)
+            .where(Deadline.status == DeadlineStatus.failing, col(Deadline.retry_at) <= now)
+            .order_by(col(Deadline.retry_at), col(Deadline.id))
+        )
+        for query in (due, retry):
+            deadline = self.session.exec(
+                query.limit(1).with_for_update(skip_locked=True, key_share=True)
+            ).first()
+            if deadline is not None:
+                break
+        else:
             return NOTHING_DUE
         claimed = self.session.execute(
             update(Deadline)
-            .where(col(Deadline.id) == deadline.id, col(Deadline.status) == DeadlineStatus.pending)
+            .where(col(Deadline.id) == deadline.id, col(Deadline.status) == deadline.status)
             .values(status=DeadlineStatus.fired, fired_at=now, fired_by=worker)
             .execution_options(synchronize_session=False)
         )
@@ -127,20 +144,6 @@ class DeadlineRepository:
                 found[case_id] = at
         return found
 
-    def figures(self, now: dt.datetime) -> KeeperFigures:
-        last = self.session.exec(select(func.max(SchedulerHeartbeat.last_sweep_completed_at))).one()
-        oldest = self.session.exec(
-            select(func.min(Deadline.due_at)).where(
-                Deadline.status == DeadlineStatus.pending, Deadline.due_at <= now
-            )
-        ).one()
-        pending = self.session.exec(
-            select(func.count())
-            .select_from(Deadline)
-            .where(Deadline.status == DeadlineStatus.pending)
-        ).one()
-        return KeeperFigures(assume_utc(last), assume_utc(oldest), int(pending))
-
     def page(
         self, where: DeadlineFilter, limit: int, cursor: str | None
     ) -> tuple[list[Deadline], str | None]:
@@ -152,24 +155,6 @@ class DeadlineRepository:
     def count(self, where: DeadlineFilter) -> int:
         query = _filtered(select(func.count()).select_from(Deadline), where)
         return int(self.session.exec(query).one())
-
-    def beat(
-        self,
-        worker: str,
-        now: dt.datetime,
-        started: dt.datetime | None = None,
-        completed: dt.datetime | None = None,
-        fired: int = 0,
-    ) -> None:
-        beat = self.session.get(SchedulerHeartbeat, worker)
-        if beat is None:
-            beat = SchedulerHeartbeat(worker=worker, started_at=started or now)
-        if started is not None:
-            beat.last_sweep_started_at = started
-        if completed is not None:
-            beat.last_sweep_completed_at = completed
-        beat.fired_total += fired
-        self.session.add(beat)
 
 
 def _filtered(query: Any, where: DeadlineFilter) -> Any:

@@ -12,13 +12,13 @@ from sqlmodel import Field, SQLModel
 from services.storage.types import MoneyAmount, UTCDateTime
 
 
-def _money(nullable: bool = False) -> Any:
+def money_column(nullable: bool = False) -> Any:
     if nullable:
         return Field(default=None, sa_type=MoneyAmount, nullable=True)
     return Field(default=Decimal("0.00"), sa_type=MoneyAmount, nullable=False)
 
 
-def _time(nullable: bool = False, index: bool = False) -> Any:
+def time_column(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
@@ -42,7 +42,7 @@ class Agreement(SQLModel, table=True):
     local_tracks: str = Field(
         default="[]", sa_type=Text, description="JSON list of the tracks' names"
     )
-    created_at: dt.datetime = _time()
+    created_at: dt.datetime = time_column()
 
 
 class AgreementParty(SQLModel, table=True):
@@ -63,10 +63,10 @@ class Programme(SQLModel, table=True):
     currency: str = Field(max_length=3)
     time_zone: str
     config_sha256: str
-    loaded_at: dt.datetime = _time()
+    loaded_at: dt.datetime = time_column()
     # Confirmed decisions' total, kept with each confirmation in its transaction (the row is
     # locked while a decision checks the pool), so "how much is left" is one row, not a sum.
-    committed: Decimal = _money()
+    committed: Decimal = money_column()
 
 
 class User(SQLModel, table=True):
@@ -77,7 +77,7 @@ class User(SQLModel, table=True):
     role: str
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     active: bool = True
-    created_at: dt.datetime = _time()
+    created_at: dt.datetime = time_column()
 
 
 class ApiToken(SQLModel, table=True):
@@ -89,8 +89,8 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     token_sha256: str = Field(unique=True)
     label: str = ""
-    created_at: dt.datetime = _time()
-    revoked_at: dt.datetime | None = _time(nullable=True)
+    created_at: dt.datetime = time_column()
+    revoked_at: dt.datetime | None = time_column(nullable=True)
 
 
 class Case(SQLModel, table=True):
@@ -112,18 +112,18 @@ class Case(SQLModel, table=True):
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     target_group_size: int | None = None
-    assessed_eligible: Decimal | None = _money(nullable=True)
+    assessed_eligible: Decimal | None = money_column(nullable=True)
     certification: str | None = None
-    requested_amount: Decimal | None = _money(nullable=True)
-    granted_amount: Decimal = _money()
-    disbursed_amount: Decimal = _money()
-    reported_costs: Decimal | None = _money(nullable=True)
-    eligible_spent: Decimal | None = _money(nullable=True)
-    to_repay: Decimal = _money()
-    balance_due: Decimal = _money()
-    repaid_amount: Decimal = _money()
-    created_at: dt.datetime = _time()
-    updated_at: dt.datetime = _time()
+    requested_amount: Decimal | None = money_column(nullable=True)
+    granted_amount: Decimal = money_column()
+    disbursed_amount: Decimal = money_column()
+    reported_costs: Decimal | None = money_column(nullable=True)
+    eligible_spent: Decimal | None = money_column(nullable=True)
+    to_repay: Decimal = money_column()
+    balance_due: Decimal = money_column()
+    repaid_amount: Decimal = money_column()
+    created_at: dt.datetime = time_column()
+    updated_at: dt.datetime = time_column()
 
 
 class CaseParty(SQLModel, table=True):
@@ -157,14 +157,14 @@ class Decision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="grant_case.id")
     status: str = Field(description="proposed, confirmed or withdrawn")
-    amount: Decimal = _money()
+    amount: Decimal = money_column()
     period_start: dt.date
     period_end: dt.date
     conditions: str = Field(default="", sa_type=Text)
     proposed_by: int | None = Field(default=None, foreign_key="app_user.id")
-    proposed_at: dt.datetime = _time()
+    proposed_at: dt.datetime = time_column()
     settled_by: int | None = Field(default=None, foreign_key="app_user.id")
-    settled_at: dt.datetime | None = _time(nullable=True)
+    settled_at: dt.datetime | None = time_column(nullable=True)
     withdrawn_reason: str | None = None
 
 
@@ -180,7 +180,7 @@ class AuditEvent(SQLModel, table=True):
     )
 
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    at: dt.datetime = _time(index=True)
+    at: dt.datetime = time_column(index=True)
     case_id: int | None = Field(default=None)
     kind: str = Field(description="created, transition, refusal or fact")
     transition: str | None = None
@@ -201,7 +201,7 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, sa_type=BigInteger)
     hash: str
-    at: dt.datetime | None = _time(nullable=True)
+    at: dt.datetime | None = time_column(nullable=True)
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -216,77 +216,7 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     status_code: int
     response_body: str = Field(sa_type=Text)
-    created_at: dt.datetime = _time()
-
-
-class Deadline(SQLModel, table=True):
-    """A date the service keeps by itself; the scheduler claims each pending one exactly once."""
-
-    __table_args__ = (
-        # The sweep's query: pending deadlines by due time, oldest first, from an index.
-        Index("ix_deadline_status_due_at", "status", "due_at"),
-        Index("ix_deadline_case_status", "case_id", "status"),
-        Index(
-            "uq_deadline_round",
-            "programme_id",
-            "call_code",
-            "kind",
-            unique=True,
-            sqlite_where=text("case_id IS NULL"),
-            postgresql_where=text("case_id IS NULL"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="grant_case.id")
-    programme_id: int | None = Field(default=None, foreign_key="programme.id")
-    call_code: str | None = None
-    kind: str
-    fires: str | None = Field(default=None, description="the transition it fires; none for a flag")
-    due_at: dt.datetime = _time()
-    time_zone: str
-    rule: str = Field(description="<programme>#deadlines.<kind>: the configuration it came from")
-    status: str = Field(default="pending", description="pending, fired or cancelled")
-    created_at: dt.datetime = _time()
-    fired_at: dt.datetime | None = _time(nullable=True)
-    fired_by: str | None = Field(
-        default=None, description="the scheduler that fired or cancelled it"
-    )
-    outcome: str | None = Field(default=None, description="why it was cancelled, or what it did")
-    event_seq: int | None = Field(default=None, sa_type=BigInteger)
-
-
-class Notification(SQLModel, table=True):
-    """The outbox: reminders and flags waiting for someone to read (or a mailer to send) them."""
-
-    __table_args__ = (
-        Index("ix_notification_case", "case_id"),
-        Index("ix_notification_created", "created_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="grant_case.id")
-    programme_id: int = Field(foreign_key="programme.id")
-    deadline_id: int | None = Field(default=None, foreign_key="deadline.id")
-    kind: str
-    audience: str = Field(description="the role it is for")
-    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
-    subject: str
-    body: str = Field(sa_type=Text)
-    created_at: dt.datetime = _time()
-    sent_at: dt.datetime | None = _time(nullable=True)
-
-
-class SchedulerHeartbeat(SQLModel, table=True):
-    """Each scheduler's last sweep, so a stopped one is noticed, not discovered at audit time."""
-
-    __tablename__ = "scheduler_heartbeat"
-
-    worker: str = Field(primary_key=True)
-    started_at: dt.datetime = _time()
-    last_sweep_started_at: dt.datetime | None = _time(nullable=True)
-    last_sweep_completed_at: dt.datetime | None = _time(nullable=True)
-    fired_total: int = Field(default=0, sa_type=BigInteger)
+    created_at: dt.datetime = time_column()
 
 
 class BudgetLine(SQLModel, table=True):
@@ -298,7 +228,7 @@ class BudgetLine(SQLModel, table=True):
     case_id: int = Field(foreign_key="grant_case.id", index=True)
     line: str
     category: str
-    amount: Decimal = _money()
+    amount: Decimal = money_column()
 
 
 class ReportLine(SQLModel, table=True):
@@ -311,8 +241,8 @@ class ReportLine(SQLModel, table=True):
     report_no: int = Field(description="1 for the first report, 2 after a returned one, ...")
     line: str
     category: str
-    amount: Decimal = _money()
-    eligible: Decimal = _money()
+    amount: Decimal = money_column()
+    eligible: Decimal = money_column()
     reason: str | None = None
 
 
@@ -323,15 +253,15 @@ class Commitment(SQLModel, table=True):
     case_id: int = Field(foreign_key="grant_case.id", index=True)
     decision_id: int = Field(foreign_key="decision.id")
     fiscal_year: int
-    amount: Decimal = _money()
+    amount: Decimal = money_column()
 
 
 class Disbursement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="grant_case.id", index=True)
-    amount: Decimal = _money()
+    amount: Decimal = money_column()
     kind: str = Field(description="advance (with the decision) or payout (after the report)")
-    paid_at: dt.datetime = _time()
+    paid_at: dt.datetime = time_column()
 
 
 class Attachment(SQLModel, table=True):
@@ -345,7 +275,7 @@ class Attachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")
-    uploaded_at: dt.datetime = _time()
+    uploaded_at: dt.datetime = time_column()
     event_seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
@@ -357,5 +287,10 @@ class WebSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="app_user.id")
     csrf_token: str = Field(max_length=64)
-    created_at: dt.datetime = _time()
-    expires_at: dt.datetime = _time()
+    created_at: dt.datetime = time_column()
+    expires_at: dt.datetime = time_column()
+
+
+# The tables of the deadline keeper live beside these; importing them here puts the whole schema
+# on SQLModel.metadata with one import (alembic's env.py does that).
+import services.storage.keeping  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from services.storage.models import Notification
+from services.storage.keeping import Notification
 from services.storage.paging import Key, page
 
 

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from services.storage.models import Case, Disbursement, Programme
+
+# The advisory lock that programme registration holds: any constant no other lock uses.
+REGISTRATION = 0x6772616E74666C6F  # "grantflo"
 
 
 class ProgrammeRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def lock_registration(self) -> None:
+        """Hold registration to this transaction (PostgreSQL: an advisory lock; SQLite's
+        writers take turns already)."""
+        if self.session.get_bind().dialect.name != "sqlite":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": REGISTRATION})
 
     def all(self) -> list[Programme]:
         return list(self.session.exec(select(Programme)).all())

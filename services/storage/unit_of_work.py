@@ -24,6 +24,8 @@ from services.storage.db import Database
 from services.storage.deadlines import DeadlineRepository
 from services.storage.finances import FinanceRepository
 from services.storage.idempotency import IdempotencyRepository
+from services.storage.incidents import IncidentRepository
+from services.storage.keeper import KeeperRepository
 from services.storage.migrate import check_current
 from services.storage.notifications import NotificationRepository
 from services.storage.organisations import OrganisationRepository
@@ -108,6 +110,14 @@ class UnitOfWork:
     @cached_property
     def notifications(self) -> NotificationRepository:
         return NotificationRepository(self.session)
+
+    @cached_property
+    def keeper(self) -> KeeperRepository:
+        return KeeperRepository(self.session)
+
+    @cached_property
+    def incidents(self) -> IncidentRepository:
+        return IncidentRepository(self.session)
 
     @cached_property
     def bulk(self) -> BulkRepository:

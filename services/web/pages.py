@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.web import pages_case, pages_history, pages_inbox, pages_programme, pages_signin
+from services.web import (
+    pages_case,
+    pages_history,
+    pages_inbox,
+    pages_incidents,
+    pages_programme,
+    pages_signin,
+)
 from services.web.rendering import HERE, install
 
 router = APIRouter(include_in_schema=False)
-for module in (pages_signin, pages_inbox, pages_case, pages_history, pages_programme):
+for module in (
+    pages_signin,
+    pages_inbox,
+    pages_case,
+    pages_history,
+    pages_programme,
+    pages_incidents,
+):
     router.include_router(module.router)
 
 __all__ = ["HERE", "install", "router"]

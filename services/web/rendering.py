@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from services.container import Services
+from services.incidents import READERS as INCIDENT_READERS
 from services.web.i18n import LANGUAGES, words
 from services.web.sessions import SESSION_COOKIE, BrowserSession, csrf_ok, current
 
@@ -66,7 +67,13 @@ def render(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    catalogue = services_of(request).catalogue
+    services = services_of(request)
+    catalogue = services.catalogue
+    open_incidents = 0
+    if session is not None and session.actor.role in INCIDENT_READERS:
+        # Shown in the navigation, so a failure is seen where people already look.
+        with services.units.reading() as uow:
+            open_incidents = uow.incidents.count_open()
     response = templates.TemplateResponse(
         request,
         name,
@@ -77,6 +84,7 @@ def render(
             "session": session,
             "programmes": sorted(catalogue.programmes.items()),
             "lang_url": lambda code: with_query(request, lang=code),
+            "open_incidents": open_incidents,
             **context,
         },
         status_code=status,

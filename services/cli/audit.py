@@ -1,0 +1,88 @@
+"""Commands for the audit log: verify it, export it, sign its head."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config.settings import get_settings
+from services.audit import verify
+from services.auditing.export import write_export
+from services.auditing.signing import public_key_info, sign_head, signing_key, verify_against_head
+from services.cli.common import err, open_services, out
+from workflow.actors import SYSTEM
+
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    signed_head: Annotated[
+        Path | None,
+        typer.Option(
+            help="a signed head (JSON from POST /audit/heads) the chain must still lead to"
+        ),
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option(help="the signer's public key, base64 (default: this service's)")
+    ] = None,
+) -> None:
+    """Check the whole audit chain; exits 1 naming the first event that does not verify."""
+    settings = get_settings()
+    units = open_services(register=False).units
+    if signed_head is not None:
+        head = json.loads(signed_head.read_text())
+        key = public_key or public_key_info(signing_key(settings))["public_key"]
+        with units.reading() as uow:
+            ok, said = verify_against_head(uow, head, key)
+        (out if ok else err).print(f"[{'green' if ok else 'red'}]{said}[/]")
+        if not ok:
+            raise typer.Exit(1)
+    with units.reading() as uow:
+        result = verify(uow)
+    if result.ok:
+        out.print(
+            f"[green]audit chain verifies[/green]: {result.checked} events, head {result.head_seq} {result.head_hash}"
+        )
+        return
+    err.print(
+        f"[red]audit chain broken at event {result.first_bad_seq}[/red]: {result.problem} ({result.checked} events verified before it)"
+    )
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="folder for events.jsonl and manifest.json")
+    ] = Path("audit-export"),
+    first: Annotated[int, typer.Option("--from", help="first sequence number")] = 1,
+    last: Annotated[
+        int | None, typer.Option("--to", help="last sequence number (default: the head)")
+    ] = None,
+) -> None:
+    """Export events as JSON Lines in their canonical encoding, with a manifest (docs/AUDIT.md)."""
+    services = open_services(register=False)
+    with services.units.reading() as uow:
+        info = write_export(uow, services.clock.now(), out_dir, first, last)
+    out.print(
+        f"events {info['first_seq']}..{info['last_seq']} ({info['count']}) -> {out_dir}/events.jsonl, head {info['head_hash']}"
+    )
+
+
+@audit_app.command("sign-head")
+def audit_sign_head() -> None:
+    """Sign the chain's head now and print the signed head (keep it: it proves what came before)."""
+    settings = get_settings()
+    services = open_services()
+    with services.units.writing() as uow:
+        signed = sign_head(uow, signing_key(settings), SYSTEM, services.clock.now())
+        uow.commit()
+    out.print_json(data=signed)

@@ -1,0 +1,50 @@
+"""What every command shares: the settings, the services on the configured database, output."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from config.settings import get_settings
+from services.auditing.signing import DailyHeadSigning, signing_key
+from services.container import Services, build_services
+from services.deadlines.keeper import DeadlineKeeper
+from services.entry import start_up
+from services.incidents import RetryPolicy
+from workflow.catalogue import Catalogue, load_catalogue
+from workflow.clock import Clock, SystemClock
+
+out = Console()
+err = Console(stderr=True)
+
+
+def read_catalogue() -> Catalogue:
+    """The definitions; a broken programme file is said loudly and only its programme is left out."""
+    catalogue = load_catalogue(get_settings().programmes_dir, strict=False)
+    for name, problems in catalogue.broken.items():
+        err.print(
+            f"[red]programme file {name} is broken and does not run:[/red] {'; '.join(problems)}"
+        )
+    return catalogue
+
+
+def open_services(clock: Clock | None = None, *, register: bool = True) -> Services:
+    """The services on the configured database, with the programme files registered."""
+    settings = get_settings()
+    services = build_services(
+        settings.database_url, read_catalogue(), clock or SystemClock(), settings.data_dir
+    )
+    if register:
+        start_up(services)
+    else:
+        with services.units.reading() as uow:
+            services.programmes.load(uow)
+    return services
+
+
+def make_keeper(clock: Clock | None = None) -> DeadlineKeeper:
+    settings = get_settings()
+    return DeadlineKeeper(
+        open_services(clock),
+        jobs=[DailyHeadSigning(signing_key(settings))],
+        retries=RetryPolicy.of(settings),
+    )

@@ -1,0 +1,87 @@
+"""Commands for the deadlines grantflow keeps: fire what is due, run the scheduler, see whether it
+keeps up, and act on the incidents of deadlines that failed."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from config.settings import get_settings
+from services.cli.common import err, make_keeper, out
+from services.scheduler import Scheduler
+from workflow.clock import Clock, SettableClock, SystemClock
+
+deadlines_app = typer.Typer(help="The deadlines grantflow keeps.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(deadlines_app, name="deadlines")
+    app.command()(scheduler)
+
+
+@deadlines_app.command("run-due")
+def deadlines_run_due(
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="pretend it is this time, ISO 8601 with an offset (default: the real time)"
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="let --now lie before the audit log's last event or in the future")
+    ] = False,
+) -> None:
+    """Fire everything due once, oldest first, and exit: for cron, and for tests."""
+    clock: Clock = SystemClock()
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            err.print(
+                f"[red]--now {now!r}: give a time with an offset, e.g. 2017-10-31T12:00:00+01:00[/red]"
+            )
+            raise typer.Exit(2)
+        clock = SettableClock(at)
+    keeper = make_keeper(clock)
+    if now is not None and not force:
+        refused = keeper.refuse_clock(SystemClock().now())
+        if refused:
+            err.print(f"[red]--now {now}: {refused}; add --force if you mean it[/red]")
+            raise typer.Exit(2)
+    result = keeper.sweep()
+    out.print(
+        f"fired {result.fired}, flagged {result.flagged}, cancelled {result.cancelled}, "
+        f"failed {result.failed} (clock {clock.name}: {clock.now().isoformat()})"
+    )
+
+
+@deadlines_app.command("status")
+def deadlines_status() -> None:
+    """Is a scheduler sweeping? Exits 1 when the last sweep is stale or a deadline waits overdue."""
+    settings = get_settings()
+    keeper = make_keeper()
+    stale_after = timedelta(seconds=settings.stale_after_seconds)
+    live = keeper.liveness(stale_after, stale_after).as_dict()
+    out.print_json(data=live)
+    if live["status"] != "ok":
+        raise typer.Exit(1)
+
+
+def scheduler() -> None:
+    """Run the deadline scheduler alone (for deployments with several API workers)."""
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    keeper = make_keeper()
+    running = Scheduler(keeper, timedelta(seconds=settings.sweep_interval_seconds))
+    running.start()
+    signal.signal(signal.SIGTERM, lambda *_: running.stop())
+    try:
+        running.wait()
+    except KeyboardInterrupt:
+        running.stop()

@@ -1,0 +1,186 @@
+"""Commands that set grantflow up: serve it, migrate its database, add people and tokens, load
+demo data, check programme files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from config.settings import get_settings
+from services.access import add_user, create_token, find_user
+from services.cli.common import err, open_services, out, read_catalogue
+from services.errors import ServiceError
+from services.storage.migrate import upgrade
+from workflow.actors import Role
+from workflow.lifecycle import load_lifecycle
+from workflow.programmes import ProgrammeError, load_programme_file
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="People who use grantflow.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+programs_app = typer.Typer(help="The programme files in config/programmes/.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    for sub, name in [
+        (db_app, "db"),
+        (users_app, "users"),
+        (tokens_app, "tokens"),
+        (demo_app, "demo"),
+        (programs_app, "programs"),
+    ]:
+        app.add_typer(sub, name=name)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 0,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the API on http://HOST:PORT."""
+    import uvicorn
+
+    from services.api.http import SERVED_WITH
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    out.print(
+        f"grantflow on [bold]http://{host}:{port}[/bold]  (docs: /docs, database: {settings.database_url})"
+    )
+    uvicorn.run(
+        "services.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=SERVED_WITH,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database, or bring its schema up to date."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    out.print(f"schema up to date: {settings.database_url}")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[Role, typer.Option(help="applicant, caseworker, approver, auditor or admin")],
+    organisation: Annotated[int | None, typer.Option(help="an applicant's organisation id")] = None,
+) -> None:
+    """Add a user."""
+    services = open_services()
+    try:
+        with services.units.writing() as uow:
+            user = add_user(uow, services.clock, name, role, organisation)
+            uow.commit()
+    except ServiceError as exc:
+        err.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"user {user.id}: {user.name} ({user.role})")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    user: Annotated[str, typer.Argument(help="the user's name or id")],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "",
+) -> None:
+    """Create an API token; it is printed once and only its hash is kept."""
+    services = open_services()
+    with services.units.writing() as uow:
+        found = find_user(uow, user)
+        if found is None:
+            err.print(f"[red]no user {user!r}[/red]")
+            raise typer.Exit(1)
+        token = create_token(uow, services.clock, found, label)
+        uow.commit()
+    out.print(token)
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load demo organisations, users and cases (once), and print the users' tokens."""
+    from services.demo import load_demo
+
+    settings = get_settings()
+    if not settings.allow_demo_data:
+        err.print("[red]demo data is switched off (GRANTFLOW_ALLOW_DEMO_DATA=false)[/red]")
+        raise typer.Exit(1)
+    users = load_demo(settings.database_url, read_catalogue(), settings.data_dir)
+    table = Table(title="Demo users (send as: Authorization: Bearer <token>)")
+    for column in ("token", "role", "name"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(u.token, u.role.value, u.name)
+    out.print(table)
+
+
+@demo_app.command("generate")
+def demo_generate(
+    cases: Annotated[int, typer.Option("--cases", help="how many granted cases to add")] = 10_000,
+    programme: Annotated[str, typer.Option(help="the programme they belong to")] = "dua-2021",
+) -> None:
+    """Add many granted cases with their events, decisions and deadlines, for load and benchmarks."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from services.generate import generate_cases
+
+    services = open_services()
+    started = datetime.now()
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as progress:
+        task = progress.add_task(f"generating {programme} cases", total=cases)
+        made = generate_cases(
+            services, cases, programme=programme, progress=lambda n: progress.advance(task, n)
+        )
+    seconds = (datetime.now() - started).total_seconds()
+    out.print(
+        f"{made.cases:,} cases, {made.events:,} events, {made.deadlines:,} deadlines in {seconds:.0f} s ({made.cases / seconds:,.0f} cases/s)"
+    )
+
+
+@programs_app.command("check")
+def programs_check(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="programme files to check (default: every file in the programmes folder)"
+        ),
+    ] = None,
+) -> None:
+    """Validate programme files against the schema; exit 1 naming each file, key and why."""
+    lifecycle = load_lifecycle()
+    paths = files or sorted(get_settings().programmes_dir.glob("*.toml"))
+    broken = 0
+    for path in paths:
+        try:
+            pf = load_programme_file(path, lifecycle.entry_states, lifecycle.deadlines)
+        except ProgrammeError as exc:
+            broken += 1
+            err.print(f"[red]✗ {path}[/red]")
+            for problem in exc.problems:
+                err.print(f"    {problem}")
+            continue
+        out.print(f"[green]✓ {path}[/green]  {pf.programme.code}: {pf.programme.title()}")
+    if broken:
+        raise typer.Exit(1)
