@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).parent
@@ -38,6 +39,22 @@ class Settings(BaseSettings):
     # Ed25519 key that signs the audit chain's head: 32 bytes, base64. Outside production an
     # unset key is made once and kept in data_dir/audit-signing.key.
     audit_signing_key: SecretStr | None = None
+
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _a_signing_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None:
+            return None
+        try:
+            seed = base64.b64decode(key.get_secret_value(), validate=True)
+        except ValueError:
+            seed = b""
+        if len(seed) != 32:
+            raise ValueError(
+                "GRANTFLOW_AUDIT_SIGNING_KEY must be 32 random bytes in base64 "
+                "(python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+            )
+        return key
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:

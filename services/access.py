@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from services.errors import InvalidRequest, Unauthenticated
+from services.numbers import whole_number
 from services.storage.models import ApiToken, User
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
@@ -53,8 +54,8 @@ def add_user(
 
 
 def find_user(uow: UnitOfWork, name_or_id: str) -> User | None:
-    if name_or_id.isdigit():
-        return uow.people.user(int(name_or_id))
+    if (user_id := whole_number(name_or_id)) is not None:
+        return uow.people.user(user_id)
     return uow.people.user_named(name_or_id)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from config.settings import Settings
 from services import audit
@@ -15,6 +15,7 @@ from services.errors import Conflict, Forbidden, NotFound
 from services.schemas import Page
 from services.storage.keeping import Deadline, Incident
 from services.storage.unit_of_work import UnitOfWork
+from services.times import Instant
 from workflow.actors import SYSTEM, Actor, Role
 from workflow.audit_chain import format_time
 from workflow.clock import Clock
@@ -51,7 +52,7 @@ class Reason(BaseModel):
 
 
 class Move(Reason):
-    due_at: AwareDatetime = Field(description="the new due time, with its offset")
+    due_at: Instant = Field(description="the new due time, with its offset")
 
 
 @dataclass(frozen=True)

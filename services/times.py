@@ -4,13 +4,23 @@ refused, never guessed at), and a bare date is a calendar day in the programme's
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from services.errors import InvalidRequest
 
-# For query parameters and bodies: pydantic refuses a time without an offset (422).
-Instant = AwareDatetime
+
+def _in_utc(at: dt.datetime) -> dt.datetime:
+    try:
+        return at.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is a year 10000 in UTC
+        raise ValueError("the time is outside the calendar once read in UTC") from None
+
+
+# For query parameters and bodies: pydantic refuses a time without an offset, or one that has no
+# UTC equivalent (422); what passes is in UTC.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 def parse_instant(text: str, zone: dt.tzinfo, *, field: str = "as_of") -> dt.datetime:
@@ -31,7 +41,10 @@ def parse_instant(text: str, zone: dt.tzinfo, *, field: str = "as_of") -> dt.dat
             f"{field} {text!r} has no offset: add one (+01:00, or Z for UTC), or give a date",
             field=field,
         )
-    return at.astimezone(dt.UTC)
+    try:
+        return _in_utc(at)
+    except ValueError as outside:
+        raise InvalidRequest(f"{field} {text!r}: {outside}", field=field) from None
 
 
 def end_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
@@ -51,4 +64,7 @@ def local_instant(text: str, zone: dt.tzinfo) -> dt.datetime:
         at = dt.datetime.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(f"{text!r} is not a date or a time", field="as_of") from None
-    return (at if at.tzinfo else at.replace(tzinfo=zone)).astimezone(dt.UTC)
+    try:
+        return _in_utc(at if at.tzinfo else at.replace(tzinfo=zone))
+    except ValueError as outside:
+        raise InvalidRequest(f"{text!r}: {outside}", field="as_of") from None

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from config.settings import Settings, get_settings
-from services.api import problems
+from services.api import problems, security
 from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
 from services.api.routes_deadlines import router as deadlines_router
@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         summary="Case management for public grants, with an audit trail an auditor can verify.",
         version="0.2.0",
         lifespan=lifespan,
+        docs_url=None,  # served by services.api.security, from local files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -68,5 +70,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(router)
     app.include_router(pages.router)
     pages.install(app)
+    security.install(app)
     app.mount("/static", StaticFiles(directory=pages.HERE / "static"), name="static")
     return app

@@ -89,7 +89,10 @@ def problem_response(status: int, slug: str, title: str, detail: str, **extra: A
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        return problem_response(exc.status, exc.problem, exc.title, exc.detail, **exc.extra)
+        response = problem_response(exc.status, exc.problem, exc.title, exc.detail, **exc.extra)
+        if exc.status == 401:  # RFC 9110: a 401 names the scheme it wants
+            response.headers["WWW-Authenticate"] = 'Bearer realm="grantflow"'
+        return response
 
     @app.exception_handler(TransitionRefused)
     async def _refused(request: Request, exc: TransitionRefused) -> JSONResponse:
@@ -132,6 +135,13 @@ def install(app: FastAPI) -> None:
         }.get(exc.status_code, "bad-request")
         return problem_response(
             exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail)
+        )
+
+    @app.exception_handler(OverflowError)
+    async def _too_large(request: Request, exc: OverflowError) -> JSONResponse:
+        # A number or time from the request that the database or the calendar cannot hold.
+        return problem_response(
+            422, "invalid-request", "Invalid request", f"a value is out of range: {exc}"
         )
 
     @app.exception_handler(DataError)

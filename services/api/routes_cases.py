@@ -19,6 +19,7 @@ from services.api.problems import PROBLEMS, TRANSITION_PROBLEMS
 from services.container import Services
 from services.entry import fire_transition
 from services.errors import InvalidRequest, PreconditionFailed
+from services.numbers import whole_number
 from services.schemas import (
     CasePage,
     CasePublic,
@@ -51,10 +52,10 @@ def etag(version: int) -> str:
 def parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 9:
+    version = whole_number(value.strip().removeprefix("W/").strip('"'))
+    if version is None:
         raise PreconditionFailed(f"If-Match {value!r} matches no version of this case")
-    return int(text)
+    return version
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, tags=["cases"])

@@ -19,7 +19,11 @@ from services.api.deps import (
 )
 from services.api.problems import PROBLEMS
 from services.api.routes_cases import CaseId
-from services.cases.attachments import MAX_ATTACHMENT_BYTES, AttachmentPublic
+from services.cases.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    AttachmentPublic,
+    content_disposition,
+)
 from services.cases.finances import finances
 from services.published import granted, granted_360giving, granted_csv
 
@@ -103,7 +107,7 @@ def download_attachment(
         content,
         media_type=meta.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{meta.filename}"',
+            "Content-Disposition": content_disposition(meta.filename),
             "Digest": f"sha-256={meta.sha256}",
         },
     )

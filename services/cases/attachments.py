@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
@@ -70,7 +72,7 @@ class Attachments:
             raise InvalidRequest(
                 f"kind must be one of {', '.join(sorted(AttachmentKind))}", field="kind"
             )
-        name = Path(filename or "").name
+        name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
         if suffix not in CONTENT_TYPES:
             raise InvalidRequest(
@@ -152,6 +154,22 @@ class Attachments:
             tmp = path.with_suffix(".part")
             tmp.write_bytes(content)
             tmp.replace(path)  # whole or not at all
+
+
+def safe_filename(filename: str | None) -> str:
+    """The file's own name, whatever system sent it: no folders (`..\\..\\evil.txt` is
+    `evil.txt`), no control characters, at most 200 characters."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name
+    name = "".join(
+        c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C"
+    )
+    return name.strip(" .")[-200:]
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header any client reads: a plain ASCII name, and the real one per RFC 6266."""
+    fallback = "".join(c if c.isascii() and c not in '"\\' else "_" for c in filename) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def attachment_path(data_dir: Path, digest: str) -> Path:

@@ -4,8 +4,11 @@ deadlines and act on incidents, load demo data."""
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
+from config.settings import get_settings
 from services.cli import audit, deadlines, incidents, setup
+from services.cli.common import err
 
 app = typer.Typer(
     help="grantflow: case management for public grants.",
@@ -14,3 +17,15 @@ app = typer.Typer(
 )
 for module in (setup, audit, deadlines, incidents):
     module.register(app)
+
+
+@app.callback()
+def settings_first() -> None:
+    """Read the settings before any command, and say plainly what is wrong with them."""
+    try:
+        get_settings()
+    except ValidationError as wrong:
+        for error in wrong.errors(include_url=False):
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            err.print(f"[red]{where}: {error['msg'].removeprefix('Value error, ')}[/red]")
+        raise typer.Exit(2) from None

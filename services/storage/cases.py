@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
+from services.numbers import MAX_ID
 from services.storage.keeping import Deadline
 from services.storage.models import Case, CaseParty, Organisation
 from services.storage.paging import Key, page
@@ -48,6 +49,8 @@ class CaseRepository:
         self.session = session
 
     def get(self, case_id: int, *, lock: bool = False) -> Case | None:
+        if not 0 < case_id <= MAX_ID:  # no such id, and SQLite cannot even compare one that big
+            return None
         query = select(Case).where(Case.id == case_id)
         if lock:
             # FOR NO KEY UPDATE: we never change a key, and unlike FOR UPDATE it does not block

@@ -13,6 +13,7 @@ from services.cases.attachments import MAX_ATTACHMENT_BYTES
 from services.cases.finances import finances
 from services.entry import fire_transition
 from services.errors import NotFound, ServiceError
+from services.numbers import whole_number
 from services.organisations import list_organisations
 from services.web import diagram
 from services.web.rendering import (
@@ -61,7 +62,7 @@ async def fire_from_form(
             case_id,
             name,
             form_inputs(spec, form),
-            if_match=int(str(version)) if str(version or "").isdigit() else None,
+            if_match=whole_number(version),
         )
     except (TransitionRefused, InvalidInputs, ServiceError, FormError) as refused:
         return _case_page(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from services.numbers import whole_number
 from services.organisations import list_organisations
 from services.storage.cases import SORTS, CaseFilter
 from services.web.rendering import (
@@ -36,7 +37,7 @@ def inbox(
     cursor: str = "",
 ) -> HTMLResponse:
     # Query strings from a form: an empty select is "", so parse leniently rather than refuse.
-    organisation_id = int(organisation) if organisation.isdigit() else None
+    organisation_id = whole_number(organisation)
     wants_mine = needs_me.lower() in ("true", "on", "1")
     sort = sort if sort in SORTS else "updated_at"
     services = services_of(request)
