@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     # /health calls the scheduler stale when no sweep completed for this long, or a pending
     # deadline is overdue by this much.
     stale_after_seconds: float = Field(default=120, gt=0)
+    # Browser sessions end this long after signing in, or after this long without a request.
+    session_max_hours: float = Field(default=10, gt=0)
+    session_idle_minutes: float = Field(default=30, gt=0)
+    # Behind a proxy that ends HTTPS: cookies are sent only over HTTPS (Secure).
+    behind_https: bool = False
+    # How long to wait on the database before answering 503 instead (never a hang).
+    database_connect_timeout_seconds: float = Field(default=5, gt=0)
+    database_statement_timeout_seconds: float = Field(default=30, gt=0)
     # A deadline that fails is tried again after 1, 2, 4, ... times the first wait (at most the
     # longest), and after this many attempts waits for a person (an open incident says why).
     deadline_max_attempts: int = Field(default=5, ge=1, le=100)

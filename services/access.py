@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from services.errors import InvalidRequest, Unauthenticated
+from services import audit
+from services.errors import InvalidRequest, NotFound, Unauthenticated
 from services.numbers import whole_number
 from services.storage.models import ApiToken, User
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
 from workflow.clock import Clock
+from workflow.statuses import EventKind
 
 TOKEN_PREFIX = "gf_"
 
@@ -25,14 +27,61 @@ def actor_of(user: User) -> Actor:
     )
 
 
-def authenticate(uow: UnitOfWork, token: str | None) -> Actor:
-    """The actor a bearer token belongs to; refuses a missing, unknown or revoked token alike."""
+DEMO_LABEL = "demo"  # the label of the well-known demo tokens, which production refuses
+
+
+def authenticate(uow: UnitOfWork, token: str | None, *, production: bool = False) -> Actor:
+    """The actor a bearer token belongs to; refuses a missing, unknown or revoked token, a
+    disabled user's, and in production a demo token, alike."""
+    return holder(uow, token, production=production)[0]
+
+
+def holder(uow: UnitOfWork, token: str | None, *, production: bool = False) -> tuple[Actor, int]:
+    """The actor a bearer token belongs to, and the token's id."""
     if not token:
         raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
-    user = uow.people.user_of_token(token_digest(token))
-    if user is None:
+    found = uow.people.holder_of_token(token_digest(token))
+    if found is None or (production and found[1].label == DEMO_LABEL):
         raise Unauthenticated("the token is unknown or revoked")
-    return actor_of(user)
+    user, row = found
+    assert row.id is not None
+    return actor_of(user), row.id
+
+
+def revoke_token(uow: UnitOfWork, clock: Clock, by: Actor, token_id: int) -> None:
+    """The token opens nothing from now on, and neither do the browser sessions opened with it."""
+    token = uow.people.token(token_id)
+    if token is None:
+        raise NotFound(f"there is no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        uow.people.save(token)
+        audit.record(
+            uow,
+            kind=EventKind.fact,
+            actor=by,
+            now=clock.now(),
+            transition="token_revoked",
+            details={"token": token_id, "user": token.user_id, "label": token.label},
+        )
+
+
+def disable_user(uow: UnitOfWork, clock: Clock, by: Actor, user_id: int) -> None:
+    """The user's tokens and sessions open nothing from now on; the history keeps their name."""
+    user = uow.people.user(user_id)
+    if user is None:
+        raise NotFound(f"there is no user {user_id}")
+    if user.active:
+        user.active = False
+        uow.people.save(user)
+        audit.record(
+            uow,
+            kind=EventKind.fact,
+            actor=by,
+            now=clock.now(),
+            transition="user_disabled",
+            details={"user": user_id, "name": user.name, "role": user.role},
+        )
 
 
 def add_user(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.settings import Settings
 from services.allocation import Allocations
 from services.cases.attachments import Attachments
 from services.cases.opening import CaseOpening
@@ -14,7 +15,7 @@ from services.cases.views import CaseViews
 from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
 from services.programmes import ProgrammeRegistry
-from services.storage.db import Database
+from services.storage.db import Database, Limits
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
@@ -38,10 +39,21 @@ class Services:
     incidents: Incidents
 
 
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        connect_seconds=settings.database_connect_timeout_seconds,
+        statement_seconds=settings.database_statement_timeout_seconds,
+    )
+
+
 def build_services(
-    database_url: str, catalogue: Catalogue, clock: Clock, data_dir: Path
+    database_url: str,
+    catalogue: Catalogue,
+    clock: Clock,
+    data_dir: Path,
+    limits: Limits | None = None,
 ) -> Services:
-    units = UnitsOfWork(Database(database_url))
+    units = UnitsOfWork(Database(database_url, limits=limits))
     programmes = ProgrammeRegistry(catalogue, clock)
     views = CaseViews(programmes)
     transitions = CaseTransitions(catalogue, clock, programmes, views)

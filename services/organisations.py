@@ -108,18 +108,29 @@ def add_agreement(
     return _public(agreement, parties)
 
 
-def get_agreement(uow: UnitOfWork, agreement_id: int) -> AgreementPublic:
+def get_agreement(uow: UnitOfWork, actor: Actor, agreement_id: int) -> AgreementPublic:
+    """An agreement; to an applicant, only one its organisation is party to (else not found)."""
     agreement = uow.organisations.agreement(agreement_id)
-    if agreement is None:
+    found = (
+        None
+        if agreement is None
+        else _public(agreement, uow.organisations.agreement_parties(agreement_id))
+    )
+    if found is None or not _may_read(actor, found):
         raise NotFound(f"there is no agreement {agreement_id}")
-    return _public(agreement, uow.organisations.agreement_parties(agreement_id))
+    return found
 
 
-def list_agreements(uow: UnitOfWork) -> list[AgreementPublic]:
-    return [
+def list_agreements(uow: UnitOfWork, actor: Actor) -> list[AgreementPublic]:
+    every = (
         _public(a, uow.organisations.agreement_parties(a.id or 0))
         for a in uow.organisations.agreements()
-    ]
+    )
+    return [a for a in every if _may_read(actor, a)]
+
+
+def _may_read(actor: Actor, agreement: AgreementPublic) -> bool:
+    return actor.role is not Role.applicant or actor.organisation_id in agreement.party_ids
 
 
 def _public(agreement: Agreement, parties: list[int]) -> AgreementPublic:

@@ -114,3 +114,36 @@ def test_an_applicant_cannot_open_a_case_for_another_organisation(api: Api) -> N
     )
     assert response.status_code == 403
     assert api.get("caseworker", "/cases").json()["total"] == 0
+
+
+def test_a_partner_reads_a_joint_case_but_only_the_lead_adds_files(api: Api) -> None:
+    heby = api.people.org_ids["heby"]
+    case = api.create_case("knivsta", "sf-uppsala-nya-vagar", "Joint", partner_ids=[heby])
+    assert api.get("heby", f"/cases/{case['id']}").status_code == 200
+    files = {"file": ("plan.pdf", b"%PDF-1.4 plan")}
+    refused = api.post("heby", f"/cases/{case['id']}/attachments", files=files)
+    assert refused.status_code == 403
+    assert api.get("heby", f"/cases/{case['id']}/attachments").json() == []
+    assert api.post("knivsta", f"/cases/{case['id']}/attachments", files=files).status_code == 201
+
+
+def test_an_applicant_reads_only_the_agreements_its_organisation_signed(api: Api) -> None:
+    ids = api.people.org_ids
+    mine = api.post(
+        "caseworker",
+        "/agreements",
+        json={
+            "title": "Knivsta och Heby",
+            "party_ids": [ids["knivsta"], ids["heby"]],
+            "valid_from": "2020-01-01",
+        },
+    ).json()
+    other = api.post(
+        "caseworker",
+        "/agreements",
+        json={"title": "Tierp ensam", "party_ids": [ids["tierp"]], "valid_from": "2020-01-01"},
+    ).json()
+    assert [a["id"] for a in api.get("knivsta", "/agreements").json()] == [mine["id"]]
+    assert api.get("knivsta", f"/agreements/{other['id']}").status_code == 404
+    assert api.get("knivsta", f"/agreements/{mine['id']}").status_code == 200
+    assert len(api.get("caseworker", "/agreements").json()) == 2

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from config.settings import Settings, get_settings
 from services.api import problems, security
+from services.api.routes_admin import router as admin_router
 from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
 from services.api.routes_deadlines import router as deadlines_router
@@ -18,7 +19,7 @@ from services.api.routes_incidents import router as incidents_router
 from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.auditing.signing import DailyHeadSigning, signing_key
-from services.container import build_services
+from services.container import build_services, limits_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
 from services.incidents import RetryPolicy
@@ -35,7 +36,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # A broken programme file stops its own programme, loudly (a log line and an incident), and
     # leaves the others running.
     catalogue = load_catalogue(settings.programmes_dir, strict=False)
-    services = build_services(settings.database_url, catalogue, clock, settings.data_dir)
+    services = build_services(
+        settings.database_url, catalogue, clock, settings.data_dir, limits_of(settings)
+    )
     keeper = DeadlineKeeper(
         services, jobs=[DailyHeadSigning(signing_key(settings))], retries=RetryPolicy.of(settings)
     )
@@ -65,7 +68,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.services = services
     app.state.keeper = keeper
     problems.install(app)
-    routers = (cases_router, deadlines_router, incidents_router, money_router, audit_router)
+    routers = (
+        cases_router,
+        deadlines_router,
+        incidents_router,
+        money_router,
+        audit_router,
+        admin_router,
+    )
     for router in (*routers, meta_router):
         app.include_router(router)
     app.include_router(pages.router)

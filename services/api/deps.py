@@ -52,12 +52,15 @@ def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
     return state
 
 
-async def get_actor(
+def get_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
-    # One indexed lookup, run on the event loop: a hop to the thread pool and back costs more.
+    # In the thread pool, not on the event loop: a database that stops answering must hold up
+    # this request only, never every request of the worker.
+    production = request.app.state.settings.environment == "production"
     with _services(request).units.reading() as uow:
-        return authenticate(uow, credentials.credentials if credentials else None)
+        token = credentials.credentials if credentials else None
+        return authenticate(uow, token, production=production)
 
 
 async def get_services(request: Request) -> Services:

@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import ServiceError
@@ -19,6 +20,7 @@ from workflow.lifecycle import InvalidInputs
 log = logging.getLogger("grantflow.api")
 
 MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 
 # Each problem type is documented at /problems/<slug> on the service itself.
 DESCRIPTIONS = {
@@ -38,6 +40,7 @@ DESCRIPTIONS = {
     "method-not-allowed": "The resource does not accept this method.",
     "programme-unavailable": "The case's programme file is missing or broken, so its rules cannot be applied; an incident says why.",
     "unstorable-value": "The database refused a value as given (a NUL character in text, say); nothing was changed.",
+    "database-unavailable": "The database did not answer in time; nothing was changed. Try again after Retry-After seconds.",
     "internal-error": "Something failed inside the service; nothing was changed.",
 }
 
@@ -143,6 +146,22 @@ def install(app: FastAPI) -> None:
         return problem_response(
             422, "invalid-request", "Invalid request", f"a value is out of range: {exc}"
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_away(request: Request, exc: Exception) -> JSONResponse:
+        # The database did not answer in time, refused the connection or dropped it: nothing
+        # was changed (the unit of work rolled back), and trying again later may well work.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = problem_response(
+            503,
+            "database-unavailable",
+            "Database unavailable",
+            "the database did not answer in time; nothing was changed: try again shortly",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:

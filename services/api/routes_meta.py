@@ -126,13 +126,13 @@ def create_organisation(
 @router.get("/agreements", tags=["organisations"])
 def agreements(actor: ActorDep, units: UnitsDep) -> list[AgreementPublic]:
     with units.reading() as uow:
-        return list_agreements(uow)
+        return list_agreements(uow, actor)
 
 
 @router.get("/agreements/{agreement_id}", tags=["organisations"])
 def agreement(agreement_id: Id, actor: ActorDep, units: UnitsDep) -> AgreementPublic:
     with units.reading() as uow:
-        return get_agreement(uow, agreement_id)
+        return get_agreement(uow, actor, agreement_id)
 
 
 @router.post("/agreements", status_code=status.HTTP_201_CREATED, tags=["organisations"])

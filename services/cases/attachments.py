@@ -11,7 +11,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict
 
 from services import audit
-from services.cases.visibility import visible_case
+from services.cases.visibility import acts_on, visible_case
 from services.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from services.storage.models import Attachment
 from services.storage.unit_of_work import UnitOfWork
@@ -68,6 +68,8 @@ class Attachments:
         if actor.role not in UPLOADERS:
             raise Forbidden(f"a {actor.role} does not add files to cases")
         case = visible_case(uow, actor, case_id, lock=True)
+        if not acts_on(actor, case.organisation_id):
+            raise Forbidden("only the lead applicant adds files to a joint application")
         if kind not in AttachmentKind.__members__:
             raise InvalidRequest(
                 f"kind must be one of {', '.join(sorted(AttachmentKind))}", field="kind"

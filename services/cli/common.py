@@ -6,7 +6,7 @@ from rich.console import Console
 
 from config.settings import get_settings
 from services.auditing.signing import DailyHeadSigning, signing_key
-from services.container import Services, build_services
+from services.container import Services, build_services, limits_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
 from services.incidents import RetryPolicy
@@ -31,7 +31,11 @@ def open_services(clock: Clock | None = None, *, register: bool = True) -> Servi
     """The services on the configured database, with the programme files registered."""
     settings = get_settings()
     services = build_services(
-        settings.database_url, read_catalogue(), clock or SystemClock(), settings.data_dir
+        settings.database_url,
+        read_catalogue(),
+        clock or SystemClock(),
+        settings.data_dir,
+        limits_of(settings),
     )
     if register:
         start_up(services)

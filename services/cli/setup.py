@@ -11,13 +11,16 @@ import typer
 from rich.table import Table
 
 from config.settings import get_settings
-from services.access import add_user, create_token, find_user
+from services.access import add_user, create_token, disable_user, find_user, revoke_token
 from services.cli.common import err, open_services, out, read_catalogue
 from services.errors import ServiceError
 from services.storage.migrate import upgrade
-from workflow.actors import Role
+from workflow.actors import Actor, Role
 from workflow.lifecycle import load_lifecycle
 from workflow.programmes import ProgrammeError, load_programme_file
+
+# Whoever runs a command on the server is an administrator; the audit log names the command line.
+COMMAND_LINE = Actor(user_id=None, name="grantflow command line", role=Role.admin)
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="People who use grantflow.", no_args_is_help=True)
@@ -104,6 +107,50 @@ def tokens_create(
         token = create_token(uow, services.clock, found, label)
         uow.commit()
     out.print(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token: Annotated[int | None, typer.Argument(help="the token's id")] = None,
+    user: Annotated[str | None, typer.Option(help="every token of this user (name or id)")] = None,
+) -> None:
+    """Revoke a token (or every token of a user): it, and the browser sessions opened with it,
+    open nothing from now on."""
+    services = open_services()
+    with services.units.writing() as uow:
+        if user is not None:
+            found = find_user(uow, user)
+            if found is None or found.id is None:
+                err.print(f"[red]no user {user!r}[/red]")
+                raise typer.Exit(1)
+            ids = [t.id for t in uow.people.tokens_of(found.id) if t.id is not None]
+        elif token is not None:
+            ids = [token]
+        else:
+            err.print("[red]name a token id, or --user[/red]")
+            raise typer.Exit(2)
+        try:
+            for token_id in ids:
+                revoke_token(uow, services.clock, COMMAND_LINE, token_id)
+        except ServiceError as refused:
+            err.print(f"[red]{refused.detail}[/red]")
+            raise typer.Exit(1) from None
+        uow.commit()
+    out.print(f"revoked {len(ids)} token(s)")
+
+
+@users_app.command("disable")
+def users_disable(user: Annotated[str, typer.Argument(help="the user's name or id")]) -> None:
+    """Disable a user: their tokens and browser sessions open nothing from now on."""
+    services = open_services()
+    with services.units.writing() as uow:
+        found = find_user(uow, user)
+        if found is None or found.id is None:
+            err.print(f"[red]no user {user!r}[/red]")
+            raise typer.Exit(1)
+        disable_user(uow, services.clock, COMMAND_LINE, found.id)
+        uow.commit()
+    out.print(f"user {found.id} ({found.name}) disabled")
 
 
 @demo_app.command("load")

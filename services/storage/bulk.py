@@ -71,4 +71,5 @@ class BulkRepository:
         if engine.dialect.name == "sqlite":
             return
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:  # type: ignore[union-attr]
+            connection.exec_driver_sql("SET statement_timeout = 0")  # a million rows take a while
             connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(tables)}")

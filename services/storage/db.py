@@ -7,6 +7,7 @@ import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,24 @@ from sqlmodel import Session
 _WRITE = "grantflow_write"
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How long the service waits on its database before it says so (a 503), rather than hang.
+    None: no limit (migrations and bulk loads, which may take long on purpose)."""
+
+    connect_seconds: float = 5
+    statement_seconds: float | None = 30
+    pool_seconds: float = 10
+
+
 class Database:
     """One engine, and sessions on it for reading or for writing; a unit of work owns each one."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, limits: Limits | None = None) -> None:
         self.url = url
-        self.engine = create_engine(_driver_url(url), echo=echo, **_engine_options(url))
+        self.limits = limits or Limits()
+        options = _engine_options(url, self.limits)
+        self.engine = create_engine(_driver_url(url), echo=echo, **options)
         # Connections for writing carry this option, which SQLite's "begin" hook reads.
         self._writer = self.engine.execution_options(**{_WRITE: True})
         # SQLite has one writer at a time. Its lock is what keeps writes apart (BEGIN IMMEDIATE),
@@ -112,13 +125,41 @@ def _driver_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, limits: Limits) -> dict[str, Any]:
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {"connect_args": {"check_same_thread": False, "timeout": 30}, "pool_size": 20}
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        busy = limits.statement_seconds if limits.statement_seconds is not None else 3600
+        return {
+            "connect_args": {"check_same_thread": False, "timeout": busy},
+            "pool_size": 20,
+            "pool_timeout": limits.pool_seconds,
+        }
+    # A server that stops answering: connecting gives up after connect_seconds; a statement is
+    # cancelled by the server after statement_seconds; a connection whose packets go
+    # unacknowledged is dropped by the kernel; pre-ping replaces broken pooled connections, so
+    # the service recovers by itself when the database is back.
+    connect_args: dict[str, Any] = {
+        "connect_timeout": max(1, round(limits.connect_seconds)),
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": round(limits.connect_seconds * 1000),
+    }
+    if limits.statement_seconds is not None:
+        milliseconds = round(limits.statement_seconds * 1000)
+        connect_args["options"] = (
+            f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}"
+        )
+    return {
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_pre_ping": True,
+        "pool_timeout": limits.pool_seconds,
+        "connect_args": connect_args,
+    }
 
 
 def _tune_sqlite(engine: Engine) -> None:

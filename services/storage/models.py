@@ -286,9 +286,11 @@ class WebSession(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="app_user.id")
+    token_id: int | None = Field(default=None, foreign_key="api_token.id")
     csrf_token: str = Field(max_length=64)
     created_at: dt.datetime = time_column()
     expires_at: dt.datetime = time_column()
+    last_seen_at: dt.datetime | None = time_column(nullable=True)
 
 
 # The tables of the deadline keeper live beside these; importing them here puts the whole schema

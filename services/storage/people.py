@@ -11,15 +11,26 @@ class PeopleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def user_of_token(self, digest: str) -> User | None:
-        """The active user whose unrevoked token has this SHA-256."""
+    def holder_of_token(self, digest: str) -> tuple[User, ApiToken] | None:
+        """The active user whose unrevoked token has this SHA-256, and the token."""
         query = (
-            select(User)
+            select(User, ApiToken)
             .join(ApiToken, col(ApiToken.user_id) == User.id)
             .where(ApiToken.token_sha256 == digest, col(ApiToken.revoked_at).is_(None))
             .where(col(User.active))
         )
-        return self.session.exec(query).first()
+        found = self.session.exec(query).first()
+        return None if found is None else (found[0], found[1])
+
+    def token(self, token_id: int) -> ApiToken | None:
+        return self.session.get(ApiToken, token_id)
+
+    def tokens_of(self, user_id: int) -> list[ApiToken]:
+        query = select(ApiToken).where(ApiToken.user_id == user_id).order_by(col(ApiToken.id))
+        return list(self.session.exec(query).all())
+
+    def save(self, row: User | ApiToken | WebSession) -> None:
+        self.session.add(row)
 
     def token_exists(self, digest: str) -> bool:
         query = select(ApiToken.id).where(ApiToken.token_sha256 == digest)
@@ -43,14 +54,15 @@ class PeopleRepository:
     def add_web_session(self, web: WebSession) -> None:
         self.session.add(web)
 
-    def web_session(self, session_id: str) -> tuple[WebSession, User] | None:
+    def web_session(self, session_id: str) -> tuple[WebSession, User, ApiToken | None] | None:
         query = (
-            select(WebSession, User)
+            select(WebSession, User, ApiToken)
             .join(User, col(User.id) == WebSession.user_id)
+            .join(ApiToken, col(ApiToken.id) == WebSession.token_id, isouter=True)
             .where(WebSession.id == session_id)
         )
         found = self.session.exec(query).first()
-        return None if found is None else (found[0], found[1])
+        return None if found is None else (found[0], found[1], found[2])
 
     def end_web_session(self, session_id: str) -> None:
         row = self.session.get(WebSession, session_id)

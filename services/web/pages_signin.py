@@ -15,9 +15,11 @@ from services.web.rendering import (
     LangDep,
     SessionDep,
     checked_form,
+    lifetimes,
     render,
     safe_next,
     services_of,
+    settings_of,
 )
 from services.web.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, sign_in, sign_out
 
@@ -54,7 +56,11 @@ def signin(
     services = services_of(request)
     try:
         with services.units.writing() as uow:
-            session = sign_in(uow, services.clock, token)
+            settings = settings_of(request)
+            production = settings.environment == "production"
+            session = sign_in(
+                uow, services.clock, token, lifetimes(settings), production=production
+            )
             uow.commit()
     except Unauthenticated:
         return RedirectResponse(
@@ -66,7 +72,7 @@ def signin(
         session.id,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or settings_of(request).behind_https,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response

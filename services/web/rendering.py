@@ -14,14 +14,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from config.settings import Settings
 from services.container import Services
 from services.incidents import READERS as INCIDENT_READERS
 from services.web.i18n import LANGUAGES, words
-from services.web.sessions import SESSION_COOKIE, BrowserSession, csrf_ok, current
+from services.web.sessions import SESSION_COOKIE, BrowserSession, Lifetimes, csrf_ok, current, touch
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 PAGE_SIZE = 25
+# A session's last use is written at most this often: reading a page should not mean writing.
+TOUCH_EVERY = dt.timedelta(minutes=1)
 NBSP = "\u00a0"  # Swedish and Danish group thousands with a (non-breaking) space
 
 
@@ -44,14 +47,36 @@ def language(request: Request) -> str:
     return chosen if chosen in LANGUAGES else "en"
 
 
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def lifetimes(settings: Settings) -> Lifetimes:
+    return Lifetimes(
+        longest=dt.timedelta(hours=settings.session_max_hours),
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+    )
+
+
 def signed_in(request: Request) -> BrowserSession:
+    """The browser's session, if it still holds; else to the sign-in page."""
     services = services_of(request)
     with services.units.reading() as uow:
-        session = current(uow, services.clock, request.cookies.get(SESSION_COOKIE))
+        session = current(
+            uow,
+            services.clock,
+            request.cookies.get(SESSION_COOKIE),
+            lifetimes(settings_of(request)),
+        )
     if session is None:
         raise SignInRequired(
             str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
         )
+    if session.last_seen is None or services.clock.now() - session.last_seen > TOUCH_EVERY:
+        with services.units.writing() as uow:
+            touch(uow, services.clock, session.id)
+            uow.commit()
     return session
 
 

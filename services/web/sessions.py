@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+from dataclasses import dataclass
 
-from services.access import actor_of, authenticate
+from services.access import actor_of, holder
 from services.errors import Unauthenticated
 from services.storage.models import WebSession
 from services.storage.unit_of_work import UnitOfWork
@@ -16,19 +17,32 @@ from workflow.clock import Clock
 
 SESSION_COOKIE = "gf_session"
 LOGIN_CSRF_COOKIE = "gf_login_csrf"
-LIFETIME = dt.timedelta(hours=10)  # a working day; then sign in again
 
 
 class BrowserSession:
-    def __init__(self, id: str, actor: Actor, csrf_token: str) -> None:
+    def __init__(
+        self, id: str, actor: Actor, csrf_token: str, last_seen: dt.datetime | None = None
+    ) -> None:
         self.id = id
         self.actor = actor
         self.csrf_token = csrf_token
+        self.last_seen = last_seen
 
 
-def sign_in(uow: UnitOfWork, clock: Clock, token: str) -> BrowserSession:
-    """A new session for the token's user; raises Unauthenticated for a bad token."""
-    actor = authenticate(uow, token.strip())
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long a browser session lasts: at most `longest` after signing in, and it ends after
+    `idle` without a request."""
+
+    longest: dt.timedelta = dt.timedelta(hours=10)  # a working day; then sign in again
+    idle: dt.timedelta = dt.timedelta(minutes=30)
+
+
+def sign_in(
+    uow: UnitOfWork, clock: Clock, token: str, lifetimes: Lifetimes, *, production: bool = False
+) -> BrowserSession:
+    """A new session for the token's user, tied to the token; raises Unauthenticated for a bad one."""
+    actor, token_id = holder(uow, token.strip(), production=production)
     assert actor.user_id is not None
     now = clock.now()
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -36,24 +50,45 @@ def sign_in(uow: UnitOfWork, clock: Clock, token: str) -> BrowserSession:
         WebSession(
             id=session_id,
             user_id=actor.user_id,
+            token_id=token_id,
             csrf_token=csrf,
             created_at=now,
-            expires_at=now + LIFETIME,
+            expires_at=now + lifetimes.longest,
+            last_seen_at=now,
         )
     )
     return BrowserSession(session_id, actor, csrf)
 
 
-def current(uow: UnitOfWork, clock: Clock, session_id: str | None) -> BrowserSession | None:
+def current(
+    uow: UnitOfWork, clock: Clock, session_id: str | None, lifetimes: Lifetimes
+) -> BrowserSession | None:
+    """The session, if it still holds: not past its lifetime or idle too long, its user active
+    and the token it was opened with not revoked. Noting its use is `touch`'s job."""
     if not session_id:
         return None
     found = uow.people.web_session(session_id)
     if found is None:
         return None
-    web, user = found
-    if web.expires_at <= clock.now() or not user.active:
+    web, user, token = found
+    now = clock.now()
+    last_seen = web.last_seen_at or web.created_at
+    if (
+        web.expires_at <= now
+        or now - last_seen > lifetimes.idle
+        or not user.active
+        or (token is not None and token.revoked_at is not None)
+    ):
         return None
-    return BrowserSession(web.id, actor_of(user), web.csrf_token)
+    return BrowserSession(web.id, actor_of(user), web.csrf_token, last_seen)
+
+
+def touch(uow: UnitOfWork, clock: Clock, session_id: str) -> None:
+    """Note that the session was used now (which keeps it from ending as idle)."""
+    found = uow.people.web_session(session_id)
+    if found is not None:
+        found[0].last_seen_at = clock.now()
+        uow.people.save(found[0])
 
 
 def sign_out(uow: UnitOfWork, session_id: str) -> None:

@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import services.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from services.storage.db import Database
+from services.storage.db import Database, Limits
 
 config = context.config
 url = config.attributes.get("database_url")
@@ -15,7 +15,7 @@ if not url:
 
 
 def run() -> None:
-    database = Database(url)
+    database = Database(url, limits=Limits(statement_seconds=None))  # a migration may take long
     with database.engine.connect() as connection:
         context.configure(
             connection=connection,
