@@ -9,18 +9,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.cases.transitions import CaseTransitions
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, NotFound
+from services.policy import require
 from services.programmes import ProgrammeRegistry
 from services.storage.unit_of_work import UnitOfWork
-from workflow.actors import Actor, Role
+from workflow.access import Action
+from workflow.actors import Actor
 from workflow.allocation import Application, allocate
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.money import Money
 from workflow.programmes import Call, ProgrammeConfig
 
-PREVIEWERS = {Role.caseworker, Role.approver, Role.auditor, Role.admin}
-PROPOSERS = {Role.caseworker, Role.approver}
 # The transition each share is proposed by; its cases are those in a state it leaves from.
 PROPOSE = "propose_implementation_grant"
 
@@ -61,8 +61,7 @@ class Allocations:
 
     def preview(self, uow: UnitOfWork, actor: Actor, programme: str, call: str) -> dict[str, Any]:
         """How the pool would be shared now; changes nothing."""
-        if actor.role not in PREVIEWERS:
-            raise Forbidden("allocations are for agency staff")
+        require(actor, Action.allocation_preview)
         config, call_config = self._pooled_call(programme, call)
         rule, budget = config.allocation, config.budget
         assert rule is not None and budget is not None
@@ -116,8 +115,7 @@ class Allocations:
     ) -> dict[str, Any]:
         """Propose each allocated amount as a decision, all or none, each through its own
         transition (so each is audited, and an approver still confirms each one: four eyes)."""
-        if actor.role not in PROPOSERS:
-            raise Forbidden("an allocation is proposed by a caseworker or an approver")
+        require(actor, Action.allocation_propose)
         preview = self.preview(uow, actor, programme, call)
         if not preview["feasible"]:
             raise Conflict(preview["explanation"], rule=preview["rule"])

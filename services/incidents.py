@@ -11,18 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from config.settings import Settings
 from services import audit
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, NotFound
+from services.policy import require
 from services.schemas import Page
 from services.storage.keeping import Deadline, Incident
 from services.storage.unit_of_work import UnitOfWork
 from services.times import Instant
-from workflow.actors import SYSTEM, Actor, Role
+from workflow.access import Action
+from workflow.actors import SYSTEM, Actor
 from workflow.audit_chain import format_time
 from workflow.clock import Clock
 from workflow.statuses import DeadlineStatus, EventKind, IncidentKind, IncidentStatus
 
-READERS = {Role.caseworker, Role.approver, Role.auditor, Role.admin}
-ACTORS = {Role.caseworker, Role.admin}
 MAX_ERROR = 4000
 
 
@@ -158,8 +158,7 @@ class Incidents:
         limit: int,
         cursor: str | None = None,
     ) -> Page[IncidentPublic]:
-        if actor.role not in READERS:
-            raise Forbidden("incidents are for agency staff")
+        require(actor, Action.incidents_read)
         rows, next_cursor = uow.incidents.page(status, limit, cursor)
         return Page(
             items=[IncidentPublic.model_validate(i) for i in rows],
@@ -214,8 +213,7 @@ class Incidents:
     def _deadline_incident(
         self, uow: UnitOfWork, actor: Actor, incident_id: int
     ) -> tuple[Incident, Deadline]:
-        if actor.role not in ACTORS:
-            raise Forbidden("incidents are acted on by caseworkers and administrators")
+        require(actor, Action.incidents_act)
         incident = uow.incidents.get(incident_id, lock=True)
         if incident is None:
             raise NotFound(f"there is no incident {incident_id}")

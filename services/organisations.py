@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.errors import Forbidden, InvalidRequest, NotFound
+from services.errors import InvalidRequest, NotFound
+from services.policy import allows, require
 from services.storage.models import Agreement, Organisation
 from services.storage.unit_of_work import UnitOfWork
-from workflow.actors import Actor, Role
+from workflow.access import Action, Subject
+from workflow.actors import Actor
 from workflow.clock import Clock
 
-EDITORS = {Role.caseworker, Role.admin}
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
@@ -66,22 +67,21 @@ class AgreementPublic(BaseModel):
 
 
 def add_organisation(uow: UnitOfWork, actor: Actor, new: NewOrganisation) -> OrganisationPublic:
-    if actor.role not in EDITORS:
-        raise Forbidden("organisations are registered by caseworkers and admins")
+    require(actor, Action.organisations_register)
     return OrganisationPublic.model_validate(
         uow.organisations.add(Organisation(**new.model_dump()))
     )
 
 
-def list_organisations(uow: UnitOfWork) -> list[OrganisationPublic]:
+def list_organisations(uow: UnitOfWork, actor: Actor) -> list[OrganisationPublic]:
+    require(actor, Action.organisations_read)
     return [OrganisationPublic.model_validate(o) for o in uow.organisations.all()]
 
 
 def add_agreement(
     uow: UnitOfWork, clock: Clock, actor: Actor, new: NewAgreement
 ) -> AgreementPublic:
-    if actor.role not in EDITORS:
-        raise Forbidden("agreements are registered by caseworkers and admins")
+    require(actor, Action.agreements_register)
     wanted = set(new.party_ids) | (
         {new.employment_service_id} if new.employment_service_id else set()
     )
@@ -130,7 +130,7 @@ def list_agreements(uow: UnitOfWork, actor: Actor) -> list[AgreementPublic]:
 
 
 def _may_read(actor: Actor, agreement: AgreementPublic) -> bool:
-    return actor.role is not Role.applicant or actor.organisation_id in agreement.party_ids
+    return allows(actor, Action.agreements_read, Subject(frozenset(agreement.party_ids)))
 
 
 def _public(agreement: Agreement, parties: list[int]) -> AgreementPublic:

@@ -9,31 +9,34 @@ from fastapi import APIRouter, Path, status
 from services.access import disable_user, revoke_token
 from services.api.deps import ActorDep, ClockDep, UnitsDep
 from services.api.problems import PROBLEMS
-from services.errors import Forbidden
-from workflow.actors import Actor, Role
+from services.policy import declared, require
+from workflow.access import Action
 
 router = APIRouter(responses=PROBLEMS, tags=["admin"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _admin(actor: Actor) -> None:
-    if actor.role is not Role.admin:
-        raise Forbidden("tokens and users are managed by administrators")
-
-
-@router.post("/admin/tokens/{token_id}/revoke", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/admin/tokens/{token_id}/revoke",
+    openapi_extra=declared(Action.access_manage),
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 def revoke(token_id: Id, actor: ActorDep, units: UnitsDep, clock: ClockDep) -> None:
     """The token, and the browser sessions opened with it, open nothing from now on (audited)."""
-    _admin(actor)
+    require(actor, Action.access_manage)
     with units.writing() as uow:
         revoke_token(uow, clock, actor, token_id)
         uow.commit()
 
 
-@router.post("/admin/users/{user_id}/disable", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/admin/users/{user_id}/disable",
+    openapi_extra=declared(Action.access_manage),
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 def disable(user_id: Id, actor: ActorDep, units: UnitsDep, clock: ClockDep) -> None:
     """The user's tokens and sessions open nothing from now on (audited); their history stays."""
-    _admin(actor)
+    require(actor, Action.access_manage)
     with units.writing() as uow:
         disable_user(uow, clock, actor, user_id)
         uow.commit()

@@ -13,25 +13,26 @@ from services.api.deps import ActorDep, ClockDep, ServicesDep, SettingsDep, Unit
 from services.api.paging import Cursor, linked, next_link_header
 from services.api.problems import PROBLEMS
 from services.audit import verify
-from services.auditing import require_auditor, require_staff
 from services.auditing.export import export_lines, manifest
 from services.auditing.search import search, search_csv
 from services.auditing.signing import public_key_info, sign_head, signing_key
 from services.auditing.snapshots import snapshot, snapshot_csv
 from services.errors import NotFound
+from services.policy import PUBLIC, declared, require
 from services.schemas import VerificationPublic
 from services.storage.audit_log import EventFilter
 from services.times import Instant, parse_instant
+from workflow.access import Action
 
 router = APIRouter(responses=PROBLEMS, tags=["audit"])
 Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
 Seq = Annotated[int, Query(ge=1, le=2**62)]
 
 
-@router.get("/audit/verify")
+@router.get("/audit/verify", openapi_extra=declared(Action.audit_verify))
 def verify_audit_chain(actor: ActorDep, units: UnitsDep) -> VerificationPublic:
     """Recompute every event's hash in order and name the first that does not verify."""
-    require_staff(actor)
+    require(actor, Action.audit_verify)
     with units.reading() as uow:
         result = verify(uow)
     return VerificationPublic(
@@ -44,7 +45,7 @@ def verify_audit_chain(actor: ActorDep, units: UnitsDep) -> VerificationPublic:
     )
 
 
-@router.get("/audit/events")
+@router.get("/audit/events", openapi_extra=declared(Action.audit_search))
 def audit_events(
     request: Request,
     actor: ActorDep,
@@ -79,7 +80,9 @@ def audit_events(
     return linked(found, request)
 
 
-@router.get("/audit/export", response_class=StreamingResponse)
+@router.get(
+    "/audit/export", openapi_extra=declared(Action.audit_search), response_class=StreamingResponse
+)
 def audit_export(
     actor: ActorDep,
     units: UnitsDep,
@@ -89,7 +92,7 @@ def audit_export(
 ) -> StreamingResponse:
     """JSON Lines, one event a line, exactly the bytes each hash covers (docs/AUDIT.md); the
     manifest of the range is in the X-Grantflow-Manifest header and at /audit/export/manifest."""
-    require_auditor(actor)
+    require(actor, Action.audit_search)
     with units.reading() as uow:
         info = manifest(uow, from_seq, to_seq, clock.now())
 
@@ -106,7 +109,7 @@ def audit_export(
     )
 
 
-@router.get("/audit/export/manifest")
+@router.get("/audit/export/manifest", openapi_extra=declared(Action.audit_search))
 def audit_export_manifest(
     actor: ActorDep,
     units: UnitsDep,
@@ -114,30 +117,32 @@ def audit_export_manifest(
     from_seq: Annotated[int, Query(alias="from", ge=1, le=2**62)] = 1,
     to_seq: Annotated[int | None, Query(alias="to", ge=1, le=2**62)] = None,
 ) -> dict[str, Any]:
-    require_auditor(actor)
+    require(actor, Action.audit_search)
     with units.reading() as uow:
         return manifest(uow, from_seq, to_seq, clock.now())
 
 
-@router.get("/audit/public-key")
+@router.get("/audit/public-key", openapi_extra=declared(PUBLIC))
 def audit_public_key(settings: SettingsDep) -> dict[str, str]:
     """The Ed25519 key that signs the chain's head (public: anyone may check a signature)."""
     return public_key_info(signing_key(settings))
 
 
-@router.post("/audit/heads", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/audit/heads", openapi_extra=declared(Action.audit_search), status_code=status.HTTP_201_CREATED
+)
 def audit_sign_head(
     actor: ActorDep, units: UnitsDep, clock: ClockDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Sign the chain's head now; keep the answer: it proves later that nothing before it changed."""
-    require_auditor(actor)
+    require(actor, Action.audit_search)
     with units.writing() as uow:
         signed = sign_head(uow, signing_key(settings), actor, clock.now())
         uow.commit()
     return signed
 
 
-@router.get("/programmes/{programme}/snapshot")
+@router.get("/programmes/{programme}/snapshot", openapi_extra=declared(Action.audit_snapshot))
 def programme_snapshot(
     programme: Code,
     actor: ActorDep,

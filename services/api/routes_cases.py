@@ -20,6 +20,7 @@ from services.container import Services
 from services.entry import fire_transition
 from services.errors import InvalidRequest, PreconditionFailed
 from services.numbers import whole_number
+from services.policy import declared
 from services.schemas import (
     CasePage,
     CasePublic,
@@ -31,6 +32,7 @@ from services.schemas import (
 )
 from services.storage.cases import CaseFilter
 from services.times import parse_instant
+from workflow.access import Action
 from workflow.lifecycle import label_in, load_lifecycle
 
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the case's id")]
@@ -58,7 +60,12 @@ def parse_if_match(value: str | None) -> int | None:
     return version
 
 
-@router.post("/cases", status_code=status.HTTP_201_CREATED, tags=["cases"])
+@router.post(
+    "/cases",
+    openapi_extra=declared(Action.case_open),
+    status_code=status.HTTP_201_CREATED,
+    tags=["cases"],
+)
 def create_case(
     new: NewCase,
     actor: ActorDep,
@@ -76,7 +83,7 @@ def create_case(
     return case
 
 
-@router.get("/cases", tags=["cases"])
+@router.get("/cases", openapi_extra=declared(Action.case_read), tags=["cases"])
 def list_cases(
     request: Request,
     actor: ActorDep,
@@ -113,7 +120,7 @@ def _state(services: Services, name: str | None) -> str | None:
         raise InvalidRequest(str(unknown), field="state") from None
 
 
-@router.get("/cases/{case_id}", tags=["cases"])
+@router.get("/cases/{case_id}", openapi_extra=declared(Action.case_read), tags=["cases"])
 def read_case(
     case_id: CaseId,
     actor: ActorDep,
@@ -138,7 +145,9 @@ def read_case(
     return case
 
 
-@router.get("/cases/{case_id}/transitions", tags=["transitions"])
+@router.get(
+    "/cases/{case_id}/transitions", openapi_extra=declared(Action.case_read), tags=["transitions"]
+)
 def open_transitions(
     case_id: CaseId,
     actor: ActorDep,
@@ -172,6 +181,7 @@ def open_transitions(
 
 @router.post(
     "/cases/{case_id}/transitions/{name}",
+    openapi_extra=declared(Action.case_fire),
     tags=["transitions"],
     responses=TRANSITION_PROBLEMS,
     response_model=TransitionResult,
@@ -204,7 +214,7 @@ def fire(
     )
 
 
-@router.get("/cases/{case_id}/history", tags=["audit"])
+@router.get("/cases/{case_id}/history", openapi_extra=declared(Action.case_read), tags=["audit"])
 def case_history(
     case_id: CaseId,
     actor: ActorDep,

@@ -10,15 +10,17 @@ from services.api.deps import ActorDep, DeadlineListingDep, ServicesDep, UnitsDe
 from services.api.paging import Cursor, Limit, linked
 from services.api.problems import PROBLEMS
 from services.api.routes_cases import CaseId
+from services.policy import declared
 from services.schemas import DeadlinePublic, NotificationPublic, Page
 from services.storage.deadlines import DeadlineFilter
 from services.times import Instant
+from workflow.access import Action
 from workflow.statuses import DeadlineStatus
 
 router = APIRouter(responses=PROBLEMS, tags=["deadlines"])
 
 
-@router.get("/deadlines")
+@router.get("/deadlines", openapi_extra=declared(Action.case_read))
 def deadlines(
     request: Request,
     actor: ActorDep,
@@ -41,7 +43,7 @@ def deadlines(
         return linked(listing.page(uow, actor, where, limit, cursor), request)
 
 
-@router.get("/cases/{case_id}/deadlines")
+@router.get("/cases/{case_id}/deadlines", openapi_extra=declared(Action.case_read))
 def deadlines_of_case(
     case_id: CaseId, actor: ActorDep, units: UnitsDep, listing: DeadlineListingDep
 ) -> list[DeadlinePublic]:
@@ -49,7 +51,7 @@ def deadlines_of_case(
         return listing.of_case(uow, actor, case_id)
 
 
-@router.get("/notifications")
+@router.get("/notifications", openapi_extra=declared(Action.notifications_read))
 def notifications(
     request: Request,
     actor: ActorDep,

@@ -10,14 +10,16 @@ from services.api.deps import ActorDep, IncidentsDep, UnitsDep
 from services.api.paging import Cursor, Limit, linked
 from services.api.problems import PROBLEMS
 from services.incidents import IncidentPublic, Move, Reason
+from services.policy import declared
 from services.schemas import Page
+from workflow.access import Action
 from workflow.statuses import IncidentStatus
 
 router = APIRouter(responses=PROBLEMS, tags=["incidents"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("/incidents")
+@router.get("/incidents", openapi_extra=declared(Action.incidents_read))
 def incidents(
     request: Request,
     actor: ActorDep,
@@ -33,7 +35,7 @@ def incidents(
         return linked(service.page(uow, actor, status, limit, cursor), request)
 
 
-@router.post("/incidents/{incident_id}/retry")
+@router.post("/incidents/{incident_id}/retry", openapi_extra=declared(Action.incidents_act))
 def retry(
     incident_id: Id, why: Reason, actor: ActorDep, units: UnitsDep, service: IncidentsDep
 ) -> IncidentPublic:
@@ -44,7 +46,7 @@ def retry(
     return done
 
 
-@router.post("/incidents/{incident_id}/move")
+@router.post("/incidents/{incident_id}/move", openapi_extra=declared(Action.incidents_act))
 def move(
     incident_id: Id, to: Move, actor: ActorDep, units: UnitsDep, service: IncidentsDep
 ) -> IncidentPublic:
@@ -55,7 +57,7 @@ def move(
     return done
 
 
-@router.post("/incidents/{incident_id}/cancel")
+@router.post("/incidents/{incident_id}/cancel", openapi_extra=declared(Action.incidents_act))
 def cancel(
     incident_id: Id, why: Reason, actor: ActorDep, units: UnitsDep, service: IncidentsDep
 ) -> IncidentPublic:

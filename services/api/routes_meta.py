@@ -32,7 +32,9 @@ from services.organisations import (
     list_agreements,
     list_organisations,
 )
+from services.policy import PUBLIC, SIGNED_IN, declared
 from services.schemas import Me
+from workflow.access import Action
 from workflow.lifecycle import label_in
 
 router = APIRouter(responses=PROBLEMS)
@@ -40,7 +42,7 @@ Language = Annotated[str, Query(pattern="^[a-z]{2}$", description="label languag
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("/me", tags=["meta"])
+@router.get("/me", openapi_extra=declared(SIGNED_IN), tags=["meta"])
 def me(actor: ActorDep) -> Me:
     return Me(
         id=actor.user_id,
@@ -50,12 +52,12 @@ def me(actor: ActorDep) -> Me:
     )
 
 
-@router.get("/programmes", tags=["meta"])
+@router.get("/programmes", openapi_extra=declared(SIGNED_IN), tags=["meta"])
 def programmes(actor: ActorDep, services: ServicesDep) -> list[dict[str, Any]]:
     return services.programmes.public()
 
 
-@router.get("/lifecycle", tags=["meta"])
+@router.get("/lifecycle", openapi_extra=declared(PUBLIC), tags=["meta"])
 def lifecycle(catalogue: CatalogueDep, lang: Language = "en") -> dict[str, Any]:
     """The lifecycle definition from states/: states, transitions, roles, guards and effects."""
     lc = catalogue.lifecycle
@@ -84,7 +86,7 @@ def lifecycle(catalogue: CatalogueDep, lang: Language = "en") -> dict[str, Any]:
     }
 
 
-@router.get("/health", tags=["meta"])
+@router.get("/health", openapi_extra=declared(PUBLIC), tags=["meta"])
 def health(
     units: UnitsDep, keeper: KeeperDep, settings: SettingsDep, response: Response
 ) -> dict[str, Any]:
@@ -100,20 +102,29 @@ def health(
     return {**liveness.as_dict(), "audit_head_seq": head.seq if head else None}
 
 
-@router.get("/metrics", tags=["meta"], response_class=PlainTextResponse)
+@router.get(
+    "/metrics", openapi_extra=declared(PUBLIC), tags=["meta"], response_class=PlainTextResponse
+)
 def metrics(keeper: KeeperDep) -> PlainTextResponse:
     """The deadline keeper's figures in the Prometheus text format."""
     body, media_type = prometheus_text(keeper)
     return PlainTextResponse(body, media_type=media_type)
 
 
-@router.get("/organisations", tags=["organisations"])
+@router.get(
+    "/organisations", openapi_extra=declared(Action.organisations_read), tags=["organisations"]
+)
 def organisations(actor: ActorDep, units: UnitsDep) -> list[OrganisationPublic]:
     with units.reading() as uow:
-        return list_organisations(uow)
+        return list_organisations(uow, actor)
 
 
-@router.post("/organisations", status_code=status.HTTP_201_CREATED, tags=["organisations"])
+@router.post(
+    "/organisations",
+    openapi_extra=declared(Action.organisations_register),
+    status_code=status.HTTP_201_CREATED,
+    tags=["organisations"],
+)
 def create_organisation(
     new: NewOrganisation, actor: ActorDep, units: UnitsDep
 ) -> OrganisationPublic:
@@ -123,19 +134,28 @@ def create_organisation(
     return created
 
 
-@router.get("/agreements", tags=["organisations"])
+@router.get("/agreements", openapi_extra=declared(Action.agreements_read), tags=["organisations"])
 def agreements(actor: ActorDep, units: UnitsDep) -> list[AgreementPublic]:
     with units.reading() as uow:
         return list_agreements(uow, actor)
 
 
-@router.get("/agreements/{agreement_id}", tags=["organisations"])
+@router.get(
+    "/agreements/{agreement_id}",
+    openapi_extra=declared(Action.agreements_read),
+    tags=["organisations"],
+)
 def agreement(agreement_id: Id, actor: ActorDep, units: UnitsDep) -> AgreementPublic:
     with units.reading() as uow:
         return get_agreement(uow, actor, agreement_id)
 
 
-@router.post("/agreements", status_code=status.HTTP_201_CREATED, tags=["organisations"])
+@router.post(
+    "/agreements",
+    openapi_extra=declared(Action.agreements_register),
+    status_code=status.HTTP_201_CREATED,
+    tags=["organisations"],
+)
 def create_agreement(
     new: NewAgreement, actor: ActorDep, units: UnitsDep, clock: ClockDep
 ) -> AgreementPublic:
@@ -146,7 +166,13 @@ def create_agreement(
     return created
 
 
-@router.get("/problems/{slug}", tags=["meta"], response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/problems/{slug}",
+    openapi_extra=declared(PUBLIC),
+    tags=["meta"],
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
 def problem_type(slug: Annotated[str, Path(max_length=64)]) -> str:
     if slug not in DESCRIPTIONS:
         raise NotFound(f"there is no problem type {slug!r}")

@@ -25,14 +25,16 @@ from services.cases.attachments import (
     content_disposition,
 )
 from services.cases.finances import finances
+from services.policy import PUBLIC, declared
 from services.published import granted, granted_360giving, granted_csv
+from workflow.access import Action
 
 router = APIRouter(responses=PROBLEMS)
 Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("/cases/{case_id}/finances", tags=["money"])
+@router.get("/cases/{case_id}/finances", openapi_extra=declared(Action.case_read), tags=["money"])
 def case_finances(
     case_id: CaseId, actor: ActorDep, units: UnitsDep, reading: ReadingDep
 ) -> dict[str, Any]:
@@ -41,7 +43,11 @@ def case_finances(
         return finances(uow, reading, actor, case_id)
 
 
-@router.get("/programmes/{programme}/calls/{call}/allocation", tags=["money"])
+@router.get(
+    "/programmes/{programme}/calls/{call}/allocation",
+    openapi_extra=declared(Action.allocation_preview),
+    tags=["money"],
+)
 def preview_allocation(
     programme: Code, call: Code, actor: ActorDep, units: UnitsDep, allocations: AllocationsDep
 ) -> dict[str, Any]:
@@ -50,7 +56,11 @@ def preview_allocation(
         return allocations.preview(uow, actor, programme, call)
 
 
-@router.post("/programmes/{programme}/calls/{call}/allocation", tags=["money"])
+@router.post(
+    "/programmes/{programme}/calls/{call}/allocation",
+    openapi_extra=declared(Action.allocation_propose),
+    tags=["money"],
+)
 def confirm_allocation(
     programme: Code,
     call: Code,
@@ -66,7 +76,12 @@ def confirm_allocation(
     return confirmed
 
 
-@router.post("/cases/{case_id}/attachments", status_code=status.HTTP_201_CREATED, tags=["money"])
+@router.post(
+    "/cases/{case_id}/attachments",
+    openapi_extra=declared(Action.case_attach),
+    status_code=status.HTTP_201_CREATED,
+    tags=["money"],
+)
 async def upload_attachment(
     case_id: CaseId,
     actor: ActorDep,
@@ -85,7 +100,9 @@ async def upload_attachment(
     return added
 
 
-@router.get("/cases/{case_id}/attachments", tags=["money"])
+@router.get(
+    "/cases/{case_id}/attachments", openapi_extra=declared(Action.case_read), tags=["money"]
+)
 def list_attachments(
     case_id: CaseId, actor: ActorDep, units: UnitsDep, attachments: AttachmentsDep
 ) -> list[AttachmentPublic]:
@@ -93,7 +110,12 @@ def list_attachments(
         return attachments.of_case(uow, actor, case_id)
 
 
-@router.get("/cases/{case_id}/attachments/{attachment_id}", tags=["money"], response_class=Response)
+@router.get(
+    "/cases/{case_id}/attachments/{attachment_id}",
+    openapi_extra=declared(Action.case_read),
+    tags=["money"],
+    response_class=Response,
+)
 def download_attachment(
     case_id: CaseId,
     attachment_id: Id,
@@ -113,7 +135,12 @@ def download_attachment(
     )
 
 
-@router.get("/grants.csv", tags=["published"], response_class=PlainTextResponse)
+@router.get(
+    "/grants.csv",
+    openapi_extra=declared(PUBLIC),
+    tags=["published"],
+    response_class=PlainTextResponse,
+)
 def published_grants_csv(units: UnitsDep, services: ServicesDep) -> PlainTextResponse:
     """The published list of granted grants (no token needed: it is public)."""
     with units.reading() as uow:
@@ -121,7 +148,7 @@ def published_grants_csv(units: UnitsDep, services: ServicesDep) -> PlainTextRes
     return PlainTextResponse(granted_csv(grants), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/grants.json", tags=["published"])
+@router.get("/grants.json", openapi_extra=declared(PUBLIC), tags=["published"])
 def published_grants_360giving(units: UnitsDep, services: ServicesDep) -> dict[str, Any]:
     """The same list in the shape of the 360Giving standard."""
     with units.reading() as uow:

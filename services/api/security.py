@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.policy import PUBLIC, declared
+
 # Inline styles are allowed (the pages' bars and the docs set widths inline); scripts never are.
 POLICY = "; ".join(
     [
@@ -61,6 +63,11 @@ def install(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     app.mount("/static/docs", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs")
 
-    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    @app.get(
+        "/docs",
+        include_in_schema=False,
+        response_class=HTMLResponse,
+        openapi_extra=declared(PUBLIC),
+    )
     def docs() -> str:
         return DOCS

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from services.auditing import require_auditor
 from services.cases.views import event_public
 from services.exports import csv_text
+from services.policy import require
 from services.schemas import EventPublic, Page
 from services.storage.audit_log import EventFilter
 from services.storage.paging import decode_cursor, encode_cursor
 from services.storage.unit_of_work import UnitOfWork
+from workflow.access import Action
 from workflow.actors import Actor
 from workflow.audit_chain import format_time
 
@@ -32,7 +33,7 @@ def search(
     uow: UnitOfWork, actor: Actor, where: EventFilter, limit: int, cursor: str | None = None
 ) -> Page[EventPublic]:
     """Events in sequence order, `limit` at a time; the log is too long to count, so no total."""
-    require_auditor(actor)
+    require(actor, Action.audit_search)
     after_seq = int(decode_cursor(cursor, 1)[0]) if cursor else 0
     limit = max(1, min(limit, 1000))
     rows = uow.audit.search(where, after_seq, limit + 1)

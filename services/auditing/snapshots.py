@@ -6,12 +6,13 @@ import datetime as dt
 import json
 from itertools import groupby
 
-from services.auditing import require_staff
 from services.cases.views import CaseViews
 from services.exports import csv_text
+from services.policy import require
 from services.programmes import ProgrammeRegistry
 from services.schemas import CasePublic
 from services.storage.unit_of_work import UnitOfWork
+from workflow.access import Action
 from workflow.actors import Actor
 from workflow.read_model import fold
 
@@ -40,7 +41,7 @@ def snapshot(
     at: dt.datetime,
 ) -> list[CasePublic]:
     """Every case of `programme` as it stood at `at`, folded from its events as `as_of` is."""
-    require_staff(actor, "a programme's snapshot is")
+    require(actor, Action.audit_snapshot)
     rows = uow.audit.changes_in_programme(programmes.id_of(programme), at)
     return [
         views.folded(case_id, programme, {**fold(json.loads(p) for _, p in events), "as_of": at})

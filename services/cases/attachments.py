@@ -11,16 +11,17 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict
 
 from services import audit
-from services.cases.visibility import acts_on, visible_case
-from services.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from services.cases.visibility import visible_case
+from services.errors import Conflict, InvalidRequest, NotFound
+from services.policy import require, require_on_case
 from services.storage.models import Attachment
 from services.storage.unit_of_work import UnitOfWork
-from workflow.actors import Actor, Role
+from workflow.access import Action
+from workflow.actors import Actor
 from workflow.clock import Clock
 from workflow.statuses import AttachmentKind, EventKind
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-UPLOADERS = {Role.applicant, Role.caseworker, Role.approver}
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -65,11 +66,9 @@ class Attachments:
         content: bytes,
     ) -> AttachmentPublic:
         """Store a file on a case by its SHA-256, and record the hash in the audit log."""
-        if actor.role not in UPLOADERS:
-            raise Forbidden(f"a {actor.role} does not add files to cases")
+        require(actor, Action.case_attach)  # a role that may attach to no case at all: 403
         case = visible_case(uow, actor, case_id, lock=True)
-        if not acts_on(actor, case.organisation_id):
-            raise Forbidden("only the lead applicant adds files to a joint application")
+        require_on_case(uow, actor, Action.case_attach, case)
         if kind not in AttachmentKind.__members__:
             raise InvalidRequest(
                 f"kind must be one of {', '.join(sorted(AttachmentKind))}", field="kind"

@@ -9,20 +9,20 @@ from services import audit, idempotency
 from services.cases.facts import load_facts
 from services.cases.records import store_records
 from services.cases.views import CaseViews, creation_snapshot
-from services.errors import CallClosed, Forbidden, InvalidRequest
+from services.errors import CallClosed, InvalidRequest
+from services.policy import narrowed_to, require
 from services.programmes import ProgrammeRegistry
 from services.schemas import CasePublic, NewCase
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
-from workflow.actors import Actor, Role
+from workflow.access import Action, Subject
+from workflow.actors import Actor
 from workflow.audit_chain import plain
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.programmes import ProgrammeConfig
 from workflow.read_model import updates
 from workflow.statuses import EventKind
-
-CREATE_ROLES = {Role.applicant, Role.caseworker, Role.admin}
 
 
 class CaseOpening:
@@ -37,16 +37,16 @@ class CaseOpening:
     def open(
         self, uow: UnitOfWork, actor: Actor, new: NewCase, idempotency_key: str | None = None
     ) -> CasePublic:
-        if actor.role not in CREATE_ROLES:
-            raise Forbidden(f"a {actor.role} may not create cases")
+        require(actor, Action.case_open)
         programme = self.catalogue.programme(new.programme)
         if programme is None or not self.programmes.knows(new.programme):
             raise InvalidRequest(f"there is no programme {new.programme!r}", field="programme")
         lead = new.organisation_id
-        if actor.role is Role.applicant:
-            if lead not in (None, actor.organisation_id):
-                raise Forbidden("an applicant applies for its own organisation only")
-            lead = actor.organisation_id
+        own = narrowed_to(actor, Action.case_open)
+        if own is not None:
+            # Its own organisation is the lead, whether it says so or not; another is refused.
+            lead = own if lead is None else lead
+            require(actor, Action.case_open, Subject(frozenset({lead}), lead))
         if lead is None:
             raise InvalidRequest(
                 "organisation_id is required: who is the lead applicant?", field="organisation_id"

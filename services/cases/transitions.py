@@ -12,11 +12,13 @@ from services.cases.facts import load_facts
 from services.cases.records import cancel_obsolete_deadlines, store_records
 from services.cases.views import CaseViews
 from services.cases.visibility import acts_on, visible_case
-from services.errors import Forbidden, PreconditionFailed
+from services.errors import PreconditionFailed
+from services.policy import require_on_case
 from services.programmes import ProgrammeRegistry
 from services.schemas import TransitionResult
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
+from workflow.access import Action
 from workflow.actors import Actor
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
@@ -101,14 +103,13 @@ class CaseTransitions:
         """Fire, and store the change with its audit event in `uow`: the path the API, an
         allocation and the deadline keeper share."""
         case = visible_case(uow, actor, case_id, lock=True)
+        require_on_case(uow, actor, Action.case_fire, case)  # who may, before whether it is current
         if if_match is not None and if_match != case.version:
             raise PreconditionFailed(
                 f"you sent If-Match {if_match}, the case is at version {case.version}",
                 current_version=case.version,
                 state=case.state,
             )
-        if not acts_on(actor, case.organisation_id):
-            raise Forbidden("only the lead applicant acts on a joint application", case_id=case_id)
         now = self.clock.now()
         engine = self.catalogue.engine
         facts = load_facts(uow, self.programmes, case, engine.needs(name))

@@ -1,30 +1,32 @@
-"""Who sees a case and who acts on it: applicants their own organisation's, staff every one."""
+"""Who sees a case and who acts on it, as the access policy says (states/access.toml)."""
 
 from __future__ import annotations
 
 from services.errors import NotFound
+from services.policy import allows, narrowed_to, require_on_case
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
-from workflow.actors import Actor, Role
+from workflow.access import Action, Subject
+from workflow.actors import Actor
 
 
 def visible_case(uow: UnitOfWork, actor: Actor, case_id: int, *, lock: bool = False) -> Case:
     """The case, if this actor may see it; to an applicant, a case its organisation is no party
     to is "not found", so it cannot learn which cases exist."""
     case = uow.cases.get(case_id, lock=lock)
-    if case is not None and actor.role is Role.applicant:
-        case = case if uow.cases.has_party(case_id, actor.organisation_id) else None
     if case is None:
         raise NotFound(f"there is no case {case_id}", case_id=case_id)
+    require_on_case(uow, actor, Action.case_read, case)
     return case
 
 
 def party_filter(actor: Actor) -> int | None:
-    """The organisation a list is narrowed to for this actor: an applicant's own, else none."""
-    return actor.organisation_id if actor.role is Role.applicant else None
+    """The organisation a list of cases is narrowed to for this actor, if any."""
+    return narrowed_to(actor, Action.case_read)
 
 
 def acts_on(actor: Actor, lead_organisation_id: int) -> bool:
-    """Whether `actor` may fire transitions on a case led by that organisation: staff on any
-    case, an applicant only where its organisation is the lead (partners may read, not act)."""
-    return actor.role is not Role.applicant or lead_organisation_id == actor.organisation_id
+    """Whether `actor` may fire transitions on a case led by that organisation (a case it can
+    see): staff on any, an applicant only where its organisation leads (partners read)."""
+    subject = Subject(frozenset({lead_organisation_id}), lead_organisation_id)
+    return allows(actor, Action.case_fire, subject)

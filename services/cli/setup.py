@@ -14,6 +14,7 @@ from config.settings import get_settings
 from services.access import add_user, create_token, disable_user, find_user, revoke_token
 from services.cli.common import err, open_services, out, read_catalogue
 from services.errors import ServiceError
+from services.policy import document
 from services.storage.migrate import upgrade
 from workflow.actors import Actor, Role
 from workflow.lifecycle import load_lifecycle
@@ -37,6 +38,7 @@ def register(app: typer.Typer) -> None:
         (tokens_app, "tokens"),
         (demo_app, "demo"),
         (programs_app, "programs"),
+        (access_app, "access"),
     ]:
         app.add_typer(sub, name=name)
 
@@ -231,3 +233,12 @@ def programs_check(
         out.print(f"[green]✓ {path}[/green]  {pf.programme.code}: {pf.programme.title()}")
     if broken:
         raise typer.Exit(1)
+
+
+access_app = typer.Typer(help="The access policy (states/access.toml).", no_args_is_help=True)
+
+
+@access_app.command("table")
+def access_table() -> None:
+    """Print docs/ACCESS.md: who may do what, made from the policy."""
+    typer.echo(document(), nl=False)

@@ -6,11 +6,13 @@ import dataclasses
 from zoneinfo import ZoneInfo
 
 from services.cases.visibility import party_filter, visible_case
+from services.policy import narrowed_to
 from services.programmes import ProgrammeRegistry
 from services.schemas import DeadlinePublic, NotificationPublic, Page
 from services.storage.deadlines import DeadlineFilter
 from services.storage.keeping import Deadline
 from services.storage.unit_of_work import UnitOfWork
+from workflow.access import Action
 from workflow.actors import Actor, Role
 from workflow.lifecycle import label_in
 
@@ -78,12 +80,8 @@ class DeadlineListing:
         """The outbox, newest first; an applicant reads what is addressed to its organisation."""
         if case_id is not None:
             visible_case(uow, actor, case_id)
-        applicant = actor.role is Role.applicant
+        own = narrowed_to(actor, Action.notifications_read)
         rows, next_cursor = uow.notifications.page(
-            case_id,
-            Role.applicant.value if applicant else None,
-            actor.organisation_id if applicant else None,
-            limit,
-            cursor,
+            case_id, Role.applicant.value if own else None, own, limit, cursor
         )
         return Page(items=[NotificationPublic.model_validate(n) for n in rows], cursor=next_cursor)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from services.cases.attachments import MAX_ATTACHMENT_BYTES
 from services.cases.finances import finances
@@ -15,6 +15,7 @@ from services.entry import fire_transition
 from services.errors import NotFound, ServiceError
 from services.numbers import whole_number
 from services.organisations import list_organisations
+from services.policy import declared
 from services.web import diagram
 from services.web.rendering import (
     LangDep,
@@ -28,6 +29,7 @@ from services.web.rendering import (
     time_left,
 )
 from services.web.sessions import BrowserSession
+from workflow.access import Action
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import InvalidInputs, TransitionSpec, label_in
 
@@ -38,14 +40,16 @@ class FormError(ValueError):
     status = 422
 
 
-@router.get("/ui/cases/{case_id}", response_class=HTMLResponse)
+@router.get(
+    "/ui/cases/{case_id}", openapi_extra=declared(Action.case_read), response_class=HTMLResponse
+)
 def case_page(
     request: Request, case_id: int, session: SessionDep, lang: LangDep, done: str = ""
 ) -> HTMLResponse:
     return _case_page(request, session, lang, case_id, done=done)
 
 
-@router.post("/ui/cases/{case_id}/transitions/{name}")
+@router.post("/ui/cases/{case_id}/transitions/{name}", openapi_extra=declared(Action.case_fire))
 async def fire_from_form(
     request: Request, case_id: int, name: str, session: SessionDep, lang: LangDep
 ) -> Response:
@@ -71,7 +75,7 @@ async def fire_from_form(
     return RedirectResponse(f"/ui/cases/{case_id}?{urlencode({'done': name})}", status_code=303)
 
 
-@router.post("/ui/cases/{case_id}/attachments")
+@router.post("/ui/cases/{case_id}/attachments", openapi_extra=declared(Action.case_attach))
 async def upload_from_form(
     request: Request, case_id: int, session: SessionDep, lang: LangDep
 ) -> Response:
@@ -120,7 +124,7 @@ def _case_page(
         except NotFound:
             return not_found(request, lang, session)
         history = services.reading.history(uow, actor, case_id)
-        orgs = {o.id: o for o in list_organisations(uow)}
+        orgs = {o.id: o for o in list_organisations(uow, actor)}
         deadlines = services.deadlines.of_case(uow, actor, case_id)
         notifications = services.deadlines.notifications(uow, actor, case_id, 20).items
         attachments = services.attachments.of_case(uow, actor, case_id)

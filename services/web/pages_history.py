@@ -7,16 +7,22 @@ from fastapi.responses import HTMLResponse
 
 from services.audit import verify
 from services.errors import InvalidRequest, NotFound
+from services.policy import allows, declared
 from services.schemas import CasePublic
 from services.times import local_instant
 from services.web.i18n import words
 from services.web.rendering import LangDep, SessionDep, money, not_found, render, services_of
+from workflow.access import Action
 from workflow.lifecycle import label_in
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/ui/cases/{case_id}/history", response_class=HTMLResponse)
+@router.get(
+    "/ui/cases/{case_id}/history",
+    openapi_extra=declared(Action.case_read),
+    response_class=HTMLResponse,
+)
 def history_page(
     request: Request,
     case_id: int,
@@ -46,7 +52,9 @@ def history_page(
                 then_error = as_of
             except NotFound:
                 then_error = words(lang)["not_yet"]
-        verification = verify(uow) if verify_chain else None
+        # The button is the policy's, like the API's /audit/verify: no one gets round it here.
+        may_verify = allows(actor, Action.audit_verify)
+        verification = verify(uow) if verify_chain and may_verify else None
     labels = {s: label_in(spec.label, lang, s) for s, spec in lifecycle.states.items()}
     transitions = {t.name: label_in(t.label, lang, t.name) for t in lifecycle.transitions}
     return render(
@@ -63,6 +71,7 @@ def history_page(
         as_of=as_of,
         refusals=refusals,
         verification=verification,
+        may_verify=may_verify,
         local=lambda at: at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
         as_of_value=lambda at: at.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
         zone=str(zone),

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from services.numbers import whole_number
 from services.organisations import list_organisations
+from services.policy import declared
 from services.storage.cases import SORTS, CaseFilter
 from services.web.rendering import (
     PAGE_SIZE,
@@ -18,12 +19,13 @@ from services.web.rendering import (
     services_of,
     with_query,
 )
+from workflow.access import Action
 from workflow.lifecycle import label_in
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/ui/inbox", response_class=HTMLResponse)
+@router.get("/ui/inbox", openapi_extra=declared(Action.case_read), response_class=HTMLResponse)
 def inbox(
     request: Request,
     session: SessionDep,
@@ -64,7 +66,7 @@ def inbox(
             descending=dir != "asc",
         )
         counts = services.reading.count_by_state(uow, actor, where)
-        orgs = {o.id: o.name for o in list_organisations(uow)}
+        orgs = {o.id: o.name for o in list_organisations(uow, actor)}
         next_due = uow.deadlines.next_due_of_cases([c.id for c in listing.items])
     return render(
         request,

@@ -10,27 +10,32 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.container import Services
 from services.errors import ServiceError
-from services.incidents import ACTORS, Move, Reason
+from services.incidents import Move, Reason
+from services.policy import allows, declared, require
 from services.times import local_instant
 from services.web.rendering import LangDep, SessionDep, checked_form, render, services_of
 from services.web.sessions import BrowserSession
+from workflow.access import Action
 from workflow.statuses import IncidentStatus
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/ui/incidents", response_class=HTMLResponse)
+@router.get(
+    "/ui/incidents", openapi_extra=declared(Action.incidents_read), response_class=HTMLResponse
+)
 def incidents_page(
     request: Request, session: SessionDep, lang: LangDep, all: str = "", done: str = ""
 ) -> HTMLResponse:
     return _page(request, session, lang, show_all=bool(all), done=done)
 
 
-@router.post("/ui/incidents/{incident_id}")
+@router.post("/ui/incidents/{incident_id}", openapi_extra=declared(Action.incidents_act))
 async def act_on_incident(
     request: Request, incident_id: int, session: SessionDep, lang: LangDep
 ) -> Response:
     form = await checked_form(request, session)
+    require(session.actor, Action.incidents_act)  # who may, before what they asked for
     services = services_of(request)
     action, reason = str(form.get("action") or ""), str(form.get("reason") or "")
     try:
@@ -85,7 +90,7 @@ def _page(
         status=status,
         incidents=found.items,
         zones=zones,
-        may_act=session.actor.role in ACTORS,
+        may_act=allows(session.actor, Action.incidents_act),
         done=done,
         refusal=refusal,
     )

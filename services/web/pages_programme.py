@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.errors import NotFound
 from services.exports import csv_text
+from services.policy import SIGNED_IN, declared
 from services.storage.cases import CaseFilter
 from services.storage.deadlines import DeadlineFilter
 from services.web import diagram
@@ -24,6 +25,7 @@ from services.web.rendering import (
     services_of,
     time_left,
 )
+from workflow.access import Action
 from workflow.lifecycle import label_in
 from workflow.statuses import DeadlineStatus
 
@@ -44,7 +46,7 @@ CSV_FIELDS = [
 ]
 
 
-@router.get("/ui/programmes/{code}", response_class=HTMLResponse)
+@router.get("/ui/programmes/{code}", openapi_extra=declared(SIGNED_IN), response_class=HTMLResponse)
 def programme_page(request: Request, code: str, session: SessionDep, lang: LangDep) -> HTMLResponse:
     services = services_of(request)
     config = services.catalogue.programme(code)
@@ -107,7 +109,7 @@ def programme_page(request: Request, code: str, session: SessionDep, lang: LangD
     )
 
 
-@router.get("/ui/programmes/{code}/cases.csv")
+@router.get("/ui/programmes/{code}/cases.csv", openapi_extra=declared(Action.case_read))
 def programme_csv(request: Request, code: str, session: SessionDep) -> Response:
     services = services_of(request)
     if services.catalogue.programme(code) is None:
@@ -131,7 +133,7 @@ def programme_csv(request: Request, code: str, session: SessionDep) -> Response:
     )
 
 
-@router.get("/ui/lifecycle", response_class=HTMLResponse)
+@router.get("/ui/lifecycle", openapi_extra=declared(SIGNED_IN), response_class=HTMLResponse)
 def lifecycle_page(request: Request, session: SessionDep, lang: LangDep) -> HTMLResponse:
     lifecycle = services_of(request).catalogue.lifecycle
     return render(request, "lifecycle.html", lang, session, diagram=diagram.render(lifecycle, lang))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.errors import Unauthenticated
+from services.policy import PUBLIC, SIGNED_IN, declared
 from services.web.rendering import (
     CsrfRefused,
     LangDep,
@@ -26,12 +27,12 @@ from services.web.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, si
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
+@router.get("/", openapi_extra=declared(PUBLIC))
 def root() -> RedirectResponse:
     return RedirectResponse("/ui/inbox", status_code=303)
 
 
-@router.get("/ui/signin", response_class=HTMLResponse)
+@router.get("/ui/signin", openapi_extra=declared(PUBLIC), response_class=HTMLResponse)
 def signin_form(
     request: Request, lang: LangDep, next: str = "/ui/inbox", error: str = ""
 ) -> HTMLResponse:
@@ -43,7 +44,7 @@ def signin_form(
     return response
 
 
-@router.post("/ui/signin")
+@router.post("/ui/signin", openapi_extra=declared(PUBLIC))
 def signin(
     request: Request,
     lang: LangDep,
@@ -78,7 +79,7 @@ def signin(
     return response
 
 
-@router.post("/ui/signout")
+@router.post("/ui/signout", openapi_extra=declared(SIGNED_IN))
 async def signout(request: Request, session: SessionDep) -> Response:
     await checked_form(request, session)
     with services_of(request).units.writing() as uow:

@@ -16,9 +16,10 @@ from starlette.datastructures import FormData
 
 from config.settings import Settings
 from services.container import Services
-from services.incidents import READERS as INCIDENT_READERS
+from services.policy import allows
 from services.web.i18n import LANGUAGES, words
 from services.web.sessions import SESSION_COOKIE, BrowserSession, Lifetimes, csrf_ok, current, touch
+from workflow.access import Action
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -95,7 +96,7 @@ def render(
     services = services_of(request)
     catalogue = services.catalogue
     open_incidents = 0
-    if session is not None and session.actor.role in INCIDENT_READERS:
+    if session is not None and allows(session.actor, Action.incidents_read):
         # Shown in the navigation, so a failure is seen where people already look.
         with services.units.reading() as uow:
             open_incidents = uow.incidents.count_open()
@@ -110,6 +111,8 @@ def render(
             "programmes": sorted(catalogue.programmes.items()),
             "lang_url": lambda code: with_query(request, lang=code),
             "open_incidents": open_incidents,
+            # The policy decides which links and buttons a page shows, as it decides the routes.
+            "may": lambda action: session is not None and allows(session.actor, Action(action)),
             **context,
         },
         status_code=status,

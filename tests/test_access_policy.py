@@ -1,0 +1,281 @@
+"""The one access policy, held to: every API route and page names its action, and every role's
+answer from every one of them is what the policy table (states/access.toml) says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlmodel import select
+
+from services.access import add_user, create_token
+from services.policy import DECLARED, POLICY, PUBLIC, SIGNED_IN, document
+from services.storage.keeping import Deadline, Incident
+from services.storage.models import WebSession
+from tests.support import Api, tables
+from workflow.access import Action, Subject
+from workflow.actors import Actor, Role
+from workflow.lifecycle import load_lifecycle
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLES = ["knivsta", "heby", "aarhus", "caseworker", "approver", "auditor", "admin"]
+INVITE_ROLES = load_lifecycle().any_transition("invite").roles  # type: ignore[union-attr]
+
+
+def test_docs_access_is_the_policy_table() -> None:
+    assert (ROOT / "docs" / "ACCESS.md").read_text(encoding="utf-8") == document()
+
+
+def routes(app) -> Iterator[APIRoute]:  # type: ignore[no-untyped-def]
+    """Every route of the app, however the routers were included."""
+
+    def walk(found: list[Any]) -> Iterator[APIRoute]:
+        for route in found:
+            if isinstance(route, APIRoute):
+                yield route
+            elif hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+
+    yield from walk(app.router.routes)
+
+
+@dataclass
+class Sample:
+    """The things the routes are asked about: a joint case knivsta leads and heby is party to."""
+
+    case: int
+    attachment: int
+    agreement: int
+    incident: int
+    user: int
+    token: int
+    orgs: dict[str, int]
+
+
+def make_sample(api: Api, app) -> Sample:  # type: ignore[no-untyped-def]
+    orgs = api.people.org_ids
+    case = api.create_case("knivsta", "delmos-2018", "Joint", partner_ids=[orgs["heby"]])
+    attachment = api.post(
+        "knivsta", f"/cases/{case['id']}/attachments", files={"file": ("a.pdf", b"%PDF a")}
+    ).json()["id"]
+    agreement = api.post(
+        "caseworker",
+        "/agreements",
+        json={
+            "title": "K och H",
+            "party_ids": [orgs["knivsta"], orgs["heby"]],
+            "valid_from": "2020-01-01",
+        },
+    ).json()["id"]
+    services = app.state.services
+    incident = held_deadline_incident(app, case["id"])
+    with services.units.writing() as uow:
+        spare = add_user(uow, services.clock, "spare user", Role.caseworker)
+        create_token(uow, services.clock, spare)
+        token = uow.people.tokens_of(spare.id)[0].id
+        uow.commit()
+    return Sample(case["id"], attachment, agreement, incident, spare.id, token, orgs)
+
+
+def held_deadline_incident(app, case_id: int) -> int:  # type: ignore[no-untyped-def]
+    """An open incident of a deadline that failed too often and waits for a person."""
+    services = app.state.services
+    now = services.clock.now()
+    with services.units.writing() as uow:
+        deadline = Deadline(
+            case_id=case_id, kind="period_end", fires="end_period", due_at=now,
+            time_zone="UTC", rule="test", status="held", attempts=5, created_at=now,
+        )  # fmt: skip
+        uow.deadlines.save(deadline)
+        uow.session.flush()
+        incident = uow.incidents.save(
+            Incident(
+                kind="deadline",
+                subject=f"deadline:{deadline.id}",
+                deadline_id=deadline.id,
+                case_id=case_id,
+                error="test",
+                first_seen=now,
+                last_seen=now,
+            )
+        )
+        uow.commit()
+        assert incident.id is not None
+        return incident.id
+
+
+def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str) -> dict[str, Any]:
+    """A well-formed request to `route`: real ids, a body it accepts. POSTs that change a case
+    get a case of their own, so one role's answer never depends on another's."""
+    path, case, incident = route.path, sample.case, sample.incident
+    if method == "POST" and "{incident_id}" in path:
+        incident = held_deadline_incident(api.client.app, sample.case)  # type: ignore[attr-defined]
+    if method == "POST" and "{case_id}" in path:
+        case = api.create_case(
+            "knivsta", "delmos-2018", "Joint", partner_ids=[sample.orgs["heby"]]
+        )["id"]
+    values = {
+        "case_id": case,
+        "name": "invite",
+        "attachment_id": sample.attachment,
+        "agreement_id": sample.agreement,
+        "incident_id": incident,
+        "user_id": sample.user,
+        "token_id": sample.token,
+        "programme": "star-flere-skal-med-2017" if "calls" in path else "delmos-2018",
+        "call": "2017",
+        "code": "delmos-2018",
+        "slug": "not-found",
+    }
+    kw: dict[str, Any] = {"url": path.format(**values)}
+    if path.endswith("/snapshot"):
+        kw["params"] = {"as_of": "2030-01-01"}
+    if method == "POST":
+        later = (dt.datetime(2030, 1, 1, tzinfo=dt.UTC)).isoformat()
+        kw["json"] = {
+            "/cases": {"programme": "delmos-2018", "title": "New", "organisation_id": sample.orgs["knivsta"]},
+            "/organisations": {"name": f"Org {who}", "kind": "municipality", "country": "SE"},
+            "/agreements": {"title": "A", "party_ids": [sample.orgs["tierp"]], "valid_from": "2020-01-01"},
+            "/programmes/{programme}/calls/{call}/allocation": {"period_start": "2018-01-01", "period_end": "2018-12-31"},
+            "/incidents/{incident_id}/retry": {"reason": "again"},
+            "/incidents/{incident_id}/cancel": {"reason": "never"},
+            "/incidents/{incident_id}/move": {"reason": "later", "due_at": later},
+            "/cases/{case_id}/transitions/{name}": {},
+            "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
+        }.get(route.path)  # fmt: skip
+        if route.path.endswith("/attachments"):
+            kw = {"url": kw["url"], "files": {"file": ("b.pdf", b"%PDF b")}}
+    return kw
+
+
+def expected(route: APIRoute, actor: Actor, sample: Sample) -> tuple[str, int | None]:
+    """("refused", 403 or 404) or ("allowed", None) for `actor` on `route`, by the policy."""
+    declared = route.openapi_extra[DECLARED]  # type: ignore[index]
+    if declared in (PUBLIC, SIGNED_IN):
+        return "allowed", None
+    action = Action(declared)
+    subject = None
+    if "{case_id}" in route.path:
+        subject = Subject(
+            frozenset({sample.orgs["knivsta"], sample.orgs["heby"]}), sample.orgs["knivsta"]
+        )
+    elif "{agreement_id}" in route.path:
+        subject = Subject(frozenset({sample.orgs["knivsta"], sample.orgs["heby"]}))
+    elif action is Action.case_open:
+        subject = Subject(frozenset({sample.orgs["knivsta"]}), sample.orgs["knivsta"])
+    decision = POLICY.decide(actor, action, subject)
+    if not decision.allowed:
+        return "refused", 404 if decision.hidden else 403
+    if action is Action.case_fire and actor.role not in INVITE_ROLES:
+        return "refused", 403  # the policy allows the case; the lifecycle refuses the transition
+    return "allowed", None
+
+
+def test_every_route_names_its_action_in_the_policy(app) -> None:
+    undeclared = [
+        f"{sorted(r.methods)} {r.path}"
+        for r in routes(app)
+        if DECLARED not in (r.openapi_extra or {})
+    ]
+    assert undeclared == []
+    known = {PUBLIC, SIGNED_IN} | {a.value for a in Action}
+    assert {r.openapi_extra[DECLARED] for r in routes(app)} <= known  # type: ignore[index]
+
+
+def test_every_route_answers_every_role_as_the_policy_table_says(api: Api, app) -> None:
+    sample = make_sample(api, app)
+    actors = {who: actor_of(api, app, who) for who in ROLES}
+    sessions = {who: signed_in(api, who) for who in ROLES}
+    wrong = []
+    for route in routes(app):
+        for method in sorted(route.methods - {"HEAD"}):
+            page = route.path == "/" or route.path.startswith("/ui/")
+            for who in ROLES:
+                kind, status = expected(route, actors[who], sample)
+                kw = request_for(route, method, sample, api, who)
+                if page:
+                    api.client.cookies.clear()
+                    if route.path == "/ui/signin" and method == "POST":
+                        api.client.get("/ui/signin")  # the sign-in form's own CSRF cookie
+                        csrf = api.client.cookies.get("gf_login_csrf")
+                        kw["data"] = {"token": api.people.tokens[who], "csrf": csrf}
+                    else:
+                        api.client.cookies.set("gf_session", sessions[who][0])
+                    if method == "POST":
+                        kw.setdefault("data", {}).setdefault("csrf", sessions[who][1])
+                        if "json" in kw:
+                            kw["data"].update(kw.pop("json") or {})
+                    answer = api.client.request(method, follow_redirects=False, **kw)
+                    if route.path == "/ui/signout":
+                        sessions[who] = signed_in(api, who)  # signed out: sign in again
+                else:
+                    api.client.cookies.clear()
+                    answer = api.client.request(method, headers=api.headers(who), **kw)
+                got = answer.status_code
+                if kind == "refused":
+                    ok = got == status
+                elif page and method == "POST":
+                    ok = got == 303  # a form that did its work sends the browser on
+                else:
+                    ok = got not in (401, 403, 404)
+                if not ok:
+                    wrong.append(
+                        f"{method} {route.path} as {who}: {got}, the policy says {kind} {status or ''}"
+                    )
+    api.client.cookies.clear()
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_without_a_token_only_public_routes_answer(api: Api, app) -> None:
+    sample = make_sample(api, app)
+    wrong = []
+    api.client.cookies.clear()
+    for route in routes(app):
+        for method in sorted(route.methods - {"HEAD"}):
+            kw = request_for(route, method, sample, api, "nobody")
+            if route.path.startswith("/ui/") and method == "POST":
+                kw.pop("json", None)
+                kw["data"] = {"csrf": "x"}
+            if route.path == "/ui/signin" and method == "POST":  # the form's own CSRF token
+                api.client.get("/ui/signin")
+                kw["data"] = {"token": "wrong", "csrf": api.client.cookies.get("gf_login_csrf")}
+            got = api.client.request(method, follow_redirects=False, **kw).status_code
+            public = route.openapi_extra[DECLARED] == PUBLIC  # type: ignore[index]
+            page = route.path == "/" or route.path.startswith("/ui/")
+            ok = got not in (401, 403) if public else got == (303 if page else 401)
+            if not ok:
+                wrong.append(f"{method} {route.path}: {got}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def actor_of(api: Api, app, who: str) -> Actor:  # type: ignore[no-untyped-def]
+    from services.access import authenticate
+
+    with app.state.services.units.reading() as uow:
+        return authenticate(uow, api.people.tokens[who])
+
+
+def signed_in(api: Api, who: str) -> tuple[str, str]:
+    """A browser session for `who`: (the session cookie, its CSRF token)."""
+    api.client.cookies.clear()
+    api.client.get("/ui/signin")
+    api.client.post(
+        "/ui/signin",
+        data={"token": api.people.tokens[who], "csrf": api.client.cookies.get("gf_login_csrf")},
+        follow_redirects=False,
+    )
+    session_id = api.client.cookies.get("gf_session")
+    assert session_id, who
+    with tables(api.client.app) as session:  # type: ignore[attr-defined]
+        row = session.exec(select(WebSession).where(WebSession.id == session_id)).one()
+    return session_id, row.csrf_token
+
+
+@pytest.fixture(autouse=True)
+def _tierp_exists(api: Api) -> None:
+    assert "tierp" in api.people.org_ids
