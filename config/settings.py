@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(default=30, gt=0)
     # Behind a proxy that ends HTTPS: cookies are sent only over HTTPS (Secure).
     behind_https: bool = False
+    # Refused requests recorded in the audit log per person an hour, in each process; the rest
+    # are counted and the next record says how many.
+    refusals_recorded_per_hour: int = Field(default=30, ge=0)
     # How long to wait on the database before answering 503 instead (never a hang).
     database_connect_timeout_seconds: float = Field(default=5, gt=0)
     database_statement_timeout_seconds: float = Field(default=30, gt=0)

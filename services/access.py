@@ -87,8 +87,8 @@ def disable_user(uow: UnitOfWork, clock: Clock, by: Actor, user_id: int) -> None
 def add_user(
     uow: UnitOfWork, clock: Clock, name: str, role: Role, organisation_id: int | None = None
 ) -> User:
-    if role is Role.system:
-        raise InvalidRequest("the system actor is not a user")
+    if role in (Role.system, Role.anonymous):
+        raise InvalidRequest(f"the {role.value} actor is not a user")
     if (role is Role.applicant) != (organisation_id is not None):
         raise InvalidRequest(
             "an applicant belongs to exactly one organisation; other roles to none"

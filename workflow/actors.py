@@ -13,6 +13,7 @@ class Role(StrEnum):
     auditor = "auditor"  # reads everything, changes nothing
     admin = "admin"  # users, tokens, programmes
     system = "system"  # the deadline scheduler
+    anonymous = "anonymous"  # no valid token: only ever named in the record of a refusal
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,6 @@ class Actor:
     role: Role
     organisation_id: int | None = None
 
-    @property
-    def reads_everything(self) -> bool:
-        return self.role is not Role.applicant
-
 
 SYSTEM = Actor(user_id=None, name="system", role=Role.system)
+ANONYMOUS = Actor(user_id=None, name="anonymous", role=Role.anonymous)

@@ -23,6 +23,7 @@ from services.container import build_services, limits_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
 from services.incidents import RetryPolicy
+from services.refusals import RefusalLog
 from services.scheduler import Scheduler
 from services.web import pages
 from workflow.catalogue import load_catalogue
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.settings = settings
     app.state.services = services
+    app.state.refusals = RefusalLog(clock, settings.refusals_recorded_per_hour)
     app.state.keeper = keeper
     problems.install(app)
     routers = (

@@ -60,7 +60,9 @@ def get_actor(
     production = request.app.state.settings.environment == "production"
     with _services(request).units.reading() as uow:
         token = credentials.credentials if credentials else None
-        return authenticate(uow, token, production=production)
+        actor = authenticate(uow, token, production=production)
+    request.state.actor = actor  # for the record of a refusal, should one follow
+    return actor
 
 
 async def get_services(request: Request) -> Services:

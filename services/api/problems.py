@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -14,6 +15,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import ServiceError
+from services.numbers import whole_number
+from services.refusals import RefusalLog
+from workflow.actors import ANONYMOUS
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import InvalidInputs
 
@@ -89,9 +93,40 @@ def problem_response(status: int, slug: str, title: str, detail: str, **extra: A
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+# Refusals an auditor should be able to find: who was turned away, from what, and why.
+RECORDED = {401, 403, 404, 412, 422}
+
+
+async def record_refusal(request: Request, status: int, problem: str, detail: str) -> None:
+    """Put a refused request on the audit record, in a unit of work of its own; a record that
+    cannot be written is logged and never turns the refusal into an error."""
+    refusals: RefusalLog | None = getattr(request.app.state, "refusals", None)
+    if refusals is None or status not in RECORDED:
+        return
+    actor = getattr(request.state, "actor", None) or ANONYMOUS
+    route = request.scope.get("route")
+    asked = f"{request.method} {getattr(route, 'path', request.url.path)}"[:200]
+    # A malformed body or a stale version is the client's bookkeeping, not an attempt on the
+    # case: searchable in the log, but not put in the case's own history.
+    on_case = status in (401, 403, 404)
+    case_id = whole_number(request.path_params.get("case_id")) if on_case else None
+    where = {"path": request.url.path[:500]}
+
+    def write() -> None:
+        with request.app.state.services.units.writing() as uow:
+            if refusals.record(uow, actor, asked, status, problem, detail, case_id, where):
+                uow.commit()
+
+    try:
+        await run_in_threadpool(write)
+    except Exception:
+        log.exception("could not record a refusal of %s", asked)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        await record_refusal(request, exc.status, exc.problem, exc.detail)
         response = problem_response(exc.status, exc.problem, exc.title, exc.detail, **exc.extra)
         if exc.status == 401:  # RFC 9110: a 401 names the scheme it wants
             response.headers["WWW-Authenticate"] = 'Bearer realm="grantflow"'
@@ -112,6 +147,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInputs)
     async def _invalid_inputs(request: Request, exc: InvalidInputs) -> JSONResponse:
         fields = ", ".join(e["field"] for e in exc.errors)
+        await record_refusal(request, 422, "invalid-inputs", f"{exc.transition}: check {fields}")
         return problem_response(
             422,
             "invalid-inputs",
@@ -126,6 +162,7 @@ def install(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        await record_refusal(request, 422, "invalid-request", detail)
         return problem_response(422, "invalid-request", "Invalid request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
