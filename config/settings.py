@@ -39,6 +39,23 @@ class Settings(BaseSettings):
     # Refused requests recorded in the audit log per person an hour, in each process; the rest
     # are counted and the next record says how many.
     refusals_recorded_per_hour: int = Field(default=30, ge=0)
+    # Files on cases: at most this large, and only of these kinds (pdf, docx, xlsx, odt, ods,
+    # csv, txt, png, jpg, jpeg are the kinds grantflow knows).
+    attachment_max_mb: float = Field(default=20, gt=0, le=1024)
+    attachment_types: list[str] = Field(
+        default_factory=lambda: [
+            "pdf",
+            "docx",
+            "xlsx",
+            "odt",
+            "ods",
+            "csv",
+            "txt",
+            "png",
+            "jpg",
+            "jpeg",
+        ]
+    )
     # How long to wait on the database before answering 503 instead (never a hang).
     database_connect_timeout_seconds: float = Field(default=5, gt=0)
     database_statement_timeout_seconds: float = Field(default=30, gt=0)

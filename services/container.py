@@ -7,7 +7,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from services.allocation import Allocations
-from services.cases.attachments import Attachments
+from services.cases.attachments import CONTENT_TYPES, MAX_ATTACHMENT_BYTES, Attachments
 from services.cases.opening import CaseOpening
 from services.cases.reading import CaseReading
 from services.cases.transitions import CaseTransitions
@@ -39,6 +39,13 @@ class Services:
     incidents: Incidents
 
 
+def upload_limits_of(settings: Settings) -> tuple[int, frozenset[str]]:
+    return (
+        int(settings.attachment_max_mb * 1024 * 1024),
+        frozenset(f".{kind.lower().lstrip('.')}" for kind in settings.attachment_types),
+    )
+
+
 def limits_of(settings: Settings) -> Limits:
     return Limits(
         connect_seconds=settings.database_connect_timeout_seconds,
@@ -52,6 +59,7 @@ def build_services(
     clock: Clock,
     data_dir: Path,
     limits: Limits | None = None,
+    upload_limits: tuple[int, frozenset[str]] = (MAX_ATTACHMENT_BYTES, frozenset(CONTENT_TYPES)),
 ) -> Services:
     units = UnitsOfWork(Database(database_url, limits=limits))
     programmes = ProgrammeRegistry(catalogue, clock)
@@ -66,7 +74,7 @@ def build_services(
         reading=CaseReading(programmes, views),
         opening=CaseOpening(catalogue, clock, programmes, views),
         transitions=transitions,
-        attachments=Attachments(clock, data_dir),
+        attachments=Attachments(clock, data_dir, *upload_limits),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
         incidents=Incidents(clock),

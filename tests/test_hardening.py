@@ -158,3 +158,22 @@ def test_a_malformed_signing_key_is_a_clear_message_not_a_traceback(tmp_path: Pa
     assert result.returncode == 2
     assert "GRANTFLOW_AUDIT_SIGNING_KEY must be 32 random bytes" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_uploads_are_held_to_the_agency_s_own_size_and_kinds(settings, clock) -> None:
+    from fastapi.testclient import TestClient
+
+    from services.api.app import create_app
+    from tests.support import add_people
+
+    limited = settings.model_copy(update={"attachment_max_mb": 0.001, "attachment_types": ["pdf"]})
+    app = create_app(limited, clock)
+    with TestClient(app) as client:
+        api = Api(client, add_people(app.state.services.units, clock))
+        case = api.create_case("knivsta", "delmos-2018")
+        url = f"/cases/{case['id']}/attachments"
+        text = api.post("knivsta", url, files={"file": ("notes.txt", b"notes")})
+        assert text.status_code == 422 and "only .pdf files" in text.json()["detail"]
+        large = api.post("knivsta", url, files={"file": ("big.pdf", b"%" * 2048)})
+        assert large.status_code == 422 and "at most 1048 are accepted" in large.json()["detail"]
+        assert api.post("knivsta", url, files={"file": ("small.pdf", b"%PDF")}).status_code == 201

@@ -19,7 +19,7 @@ from services.api.routes_incidents import router as incidents_router
 from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.auditing.signing import DailyHeadSigning, signing_key
-from services.container import build_services, limits_of
+from services.container import build_services, limits_of, upload_limits_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
 from services.incidents import RetryPolicy
@@ -38,7 +38,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # leaves the others running.
     catalogue = load_catalogue(settings.programmes_dir, strict=False)
     services = build_services(
-        settings.database_url, catalogue, clock, settings.data_dir, limits_of(settings)
+        settings.database_url,
+        catalogue,
+        clock,
+        settings.data_dir,
+        limits_of(settings),
+        upload_limits_of(settings),
     )
     keeper = DeadlineKeeper(
         services, jobs=[DailyHeadSigning(signing_key(settings))], retries=RetryPolicy.of(settings)

@@ -20,7 +20,6 @@ from services.api.deps import (
 from services.api.problems import PROBLEMS
 from services.api.routes_cases import CaseId
 from services.cases.attachments import (
-    MAX_ATTACHMENT_BYTES,
     AttachmentPublic,
     content_disposition,
 )
@@ -93,7 +92,7 @@ async def upload_attachment(
     ],
     kind: Annotated[str, Form(max_length=40)] = "other",
 ) -> AttachmentPublic:
-    content = await file.read(MAX_ATTACHMENT_BYTES + 1)
+    content = await file.read(attachments.max_bytes + 1)
     with units.writing() as uow:
         added = attachments.add(uow, actor, case_id, kind, file.filename or "", content)
         uow.commit()

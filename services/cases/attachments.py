@@ -52,9 +52,17 @@ class AttachmentPublic(BaseModel):
 
 
 class Attachments:
-    def __init__(self, clock: Clock, data_dir: Path) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        data_dir: Path,
+        max_bytes: int = MAX_ATTACHMENT_BYTES,
+        suffixes: frozenset[str] = frozenset(CONTENT_TYPES),
+    ) -> None:
         self.clock = clock
         self.data_dir = data_dir
+        self.max_bytes = max_bytes  # the agency's own limits, from the settings
+        self.suffixes = suffixes & set(CONTENT_TYPES)
 
     def add(
         self,
@@ -75,16 +83,16 @@ class Attachments:
             )
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
-        if suffix not in CONTENT_TYPES:
+        if suffix not in self.suffixes:
             raise InvalidRequest(
-                f"{name or 'the file'}: only {', '.join(sorted(CONTENT_TYPES))} files are accepted",
+                f"{name or 'the file'}: only {', '.join(sorted(self.suffixes))} files are accepted",
                 field="file",
             )
         if not content:
             raise InvalidRequest("the file is empty", field="file")
-        if len(content) > MAX_ATTACHMENT_BYTES:
+        if len(content) > self.max_bytes:
             raise InvalidRequest(
-                f"the file is {len(content)} bytes; at most {MAX_ATTACHMENT_BYTES} are accepted",
+                f"the file is {len(content)} bytes; at most {self.max_bytes} are accepted",
                 field="file",
             )
         digest = hashlib.sha256(content).hexdigest()

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from services.cases.attachments import MAX_ATTACHMENT_BYTES
 from services.cases.finances import finances
 from services.entry import fire_transition
 from services.errors import NotFound, ServiceError
@@ -85,7 +84,7 @@ async def upload_from_form(
     try:
         if not isinstance(upload, UploadFile):
             raise FormError("choose a file to upload")
-        content = await upload.read(MAX_ATTACHMENT_BYTES + 1)
+        content = await upload.read(services.attachments.max_bytes + 1)
         with services.units.writing() as uow:
             services.attachments.add(
                 uow,
