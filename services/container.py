@@ -9,6 +9,7 @@ from config.settings import Settings
 from services.allocation import Allocations
 from services.cases.attachments import CONTENT_TYPES, MAX_ATTACHMENT_BYTES, Attachments
 from services.cases.opening import CaseOpening
+from services.cases.partners import Partners
 from services.cases.reading import CaseReading
 from services.cases.transitions import CaseTransitions
 from services.cases.views import CaseViews
@@ -34,6 +35,7 @@ class Services:
     opening: CaseOpening
     transitions: CaseTransitions
     attachments: Attachments
+    partners: Partners
     allocations: Allocations
     deadlines: DeadlineListing
     incidents: Incidents
@@ -75,6 +77,7 @@ def build_services(
         opening=CaseOpening(catalogue, clock, programmes, views),
         transitions=transitions,
         attachments=Attachments(clock, data_dir, *upload_limits),
+        partners=Partners(clock, views),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
         incidents=Incidents(clock),

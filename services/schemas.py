@@ -50,7 +50,11 @@ class CasePublic(_Public):
     programme: str
     title: str
     organisation_id: int
-    parties: list[Party]
+    parties: list[Party] = Field(description="the lead and the partners that have confirmed")
+    invited_partners: list[int] = Field(
+        default_factory=list,
+        description="organisations named as partners that have not confirmed yet: not counted",
+    )
     state: str
     version: int
     call: str | None = None

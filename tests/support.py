@@ -107,6 +107,12 @@ class Api:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def confirm_partner(self, who: str, case_id: int, organisation_id: int) -> dict[str, Any]:
+        """`who` confirms that `organisation_id` applies jointly on the case; must succeed."""
+        response = self.post(who, f"/cases/{case_id}/partners/{organisation_id}/confirm")
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def fire(
         self,
         who: str,

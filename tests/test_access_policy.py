@@ -131,6 +131,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         "call": "2017",
         "code": "delmos-2018",
         "slug": "not-found",
+        "organisation_id": sample.orgs["heby"],
     }
     kw: dict[str, Any] = {"url": path.format(**values)}
     if path.endswith("/snapshot"):
@@ -169,6 +170,14 @@ def expected(route: APIRoute, actor: Actor, sample: Sample) -> tuple[str, int | 
     elif action is Action.case_open:
         subject = Subject(frozenset({sample.orgs["knivsta"]}), sample.orgs["knivsta"])
     decision = POLICY.decide(actor, action, subject)
+    if action is Action.case_partner:  # asked on the partner, of those who can see the case
+        seen = POLICY.decide(actor, Action.case_read, subject)
+        heby = sample.orgs["heby"]
+        decision = (
+            seen
+            if not seen.allowed
+            else POLICY.decide(actor, action, Subject(frozenset({heby}), heby))
+        )
     if not decision.allowed:
         return "refused", 404 if decision.hidden else 403
     if action is Action.case_fire and actor.role not in INVITE_ROLES:

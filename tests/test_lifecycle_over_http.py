@@ -171,6 +171,9 @@ def test_case_list_filters_by_programme_state_and_organisation_and_pages(api: Ap
 def test_a_joint_application_has_exactly_one_lead(api: Api) -> None:
     heby, tierp = api.people.org_ids["heby"], api.people.org_ids["tierp"]
     case = api.create_case("knivsta", "dua-2021", "Kluster", partner_ids=[heby, tierp, heby])
+    assert case["invited_partners"] == sorted([heby, tierp])
+    api.confirm_partner("heby", case["id"], heby)
+    case = api.confirm_partner("caseworker", case["id"], tierp)
     leads = [p for p in case["parties"] if p["is_lead"]]
     assert leads == [{"organisation_id": api.people.org_ids["knivsta"], "is_lead": True}]
     assert sorted(p["organisation_id"] for p in case["parties"]) == sorted(

@@ -66,6 +66,8 @@ def dua_cluster(api: Api, size: int = 3, **agreement_terms) -> tuple[dict, int]:
     case = api.create_case(
         "knivsta", DUA, "Kluster Uppsala norr", partner_ids=partners, agreement_id=agreement_id
     )
+    for partner in partners:  # consent given on paper, recorded by the caseworker
+        case = api.confirm_partner("caseworker", case["id"], partner)
     return case, agreement_id
 
 

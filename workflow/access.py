@@ -19,6 +19,7 @@ class Action(StrEnum):
     case_open = "case.open"
     case_read = "case.read"
     case_fire = "case.fire"
+    case_partner = "case.partner"
     case_attach = "case.attach"
     notifications_read = "notifications.read"
     organisations_read = "organisations.read"

@@ -45,6 +45,12 @@ def _moved(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@folds(EventKind.amended)
+def _amended(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts changed in place: the case keeps its state, and counts a new version."""
+    return {**event["changes"], "version": event["case_version"], "updated_at": event["at"]}
+
+
 @folds(EventKind.refusal)
 @folds(EventKind.fact)
 def _unchanged(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ class EventKind(StrEnum):
     transition = "transition"  # a case moved from one state to another
     refusal = "refusal"  # someone tried to move a case and was refused; the case did not change
     fact = "fact"  # something recorded that is not a move (a programme loaded, a file added, ...)
+    amended = "amended"  # a case's facts changed without a move (a partner confirmed, ...)
 
 
 class DeadlineStatus(StrEnum):

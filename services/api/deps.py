@@ -13,6 +13,7 @@ from services.access import authenticate
 from services.allocation import Allocations
 from services.cases.attachments import Attachments
 from services.cases.opening import CaseOpening
+from services.cases.partners import Partners
 from services.cases.reading import CaseReading
 from services.container import Services
 from services.deadlines.keeper import DeadlineKeeper
@@ -74,6 +75,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 ReadingDep = Annotated[CaseReading, Depends(_service("reading"))]
 OpeningDep = Annotated[CaseOpening, Depends(_service("opening"))]
 AttachmentsDep = Annotated[Attachments, Depends(_service("attachments"))]
+PartnersDep = Annotated[Partners, Depends(_service("partners"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]

@@ -10,6 +10,7 @@ from services.api.deps import (
     ActorDep,
     CatalogueDep,
     OpeningDep,
+    PartnersDep,
     ReadingDep,
     ServicesDep,
     UnitsDep,
@@ -212,6 +213,28 @@ def fire(
         media_type="application/json",
         headers={"ETag": etag(result.case.version)},
     )
+
+
+@router.post(
+    "/cases/{case_id}/partners/{organisation_id}/confirm",
+    tags=["cases"],
+    openapi_extra=declared(Action.case_partner),
+)
+def confirm_partner(
+    case_id: CaseId,
+    organisation_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    actor: ActorDep,
+    units: UnitsDep,
+    partners: PartnersDep,
+    response: Response,
+) -> CasePublic:
+    """A partner named on a joint application confirms it applies jointly (or a caseworker
+    records that it did, on paper): only then is it listed and counted."""
+    with units.writing() as uow:
+        case = partners.confirm(uow, actor, case_id, organisation_id)
+        uow.commit()
+    response.headers["ETag"] = etag(case.version)
+    return case
 
 
 @router.get("/cases/{case_id}/history", openapi_extra=declared(Action.case_read), tags=["audit"])

@@ -92,7 +92,9 @@ class CaseOpening:
             created_at=now,
             updated_at=now,
         )
-        parties = uow.cases.add(case, lead, partners)
+        # Partners named by staff confirmed on paper; partners an applicant names confirm here.
+        confirmed = narrowed_to(actor, Action.case_open) is None
+        parties = uow.cases.add(case, lead, partners, confirmed)
         event = audit.record(
             uow,
             kind=EventKind.created,

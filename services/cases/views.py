@@ -45,7 +45,9 @@ class CaseViews:
             parties=[
                 Party(organisation_id=p.organisation_id, is_lead=p.is_lead)
                 for p in sorted(parties, key=lambda p: (not p.is_lead, p.organisation_id))
+                if p.confirmed_at is not None
             ],
+            invited_partners=sorted(p.organisation_id for p in parties if p.confirmed_at is None),
             state=case.state,
             version=case.version,
             call=case.call_code,

@@ -63,16 +63,37 @@ class CaseRepository:
         query = select(_party_of(organisation_id).where(Case.id == case_id))
         return bool(self.session.exec(query).one())
 
-    def add(self, case: Case, lead: int, partners: Iterable[int]) -> list[CaseParty]:
-        """Store a new case and its parties; the case has its id afterwards."""
+    def add(
+        self, case: Case, lead: int, partners: Iterable[int], partners_confirmed: bool
+    ) -> list[CaseParty]:
+        """Store a new case and its parties (the lead confirmed, its partners if they have);
+        the case has its id afterwards."""
         self.session.add(case)
         self.session.flush()
         assert case.id is not None
-        parties = [CaseParty(case_id=case.id, organisation_id=lead, is_lead=True)]
-        parties += [CaseParty(case_id=case.id, organisation_id=p, is_lead=False) for p in partners]
+        now = case.created_at
+        parties = [CaseParty(case_id=case.id, organisation_id=lead, is_lead=True, confirmed_at=now)]
+        parties += [
+            CaseParty(
+                case_id=case.id,
+                organisation_id=p,
+                is_lead=False,
+                confirmed_at=now if partners_confirmed else None,
+            )
+            for p in partners
+        ]
         self.session.add_all(parties)
         self.session.flush()
         return parties
+
+    def party(self, case_id: int, organisation_id: int) -> CaseParty | None:
+        query = select(CaseParty).where(
+            CaseParty.case_id == case_id, CaseParty.organisation_id == organisation_id
+        )
+        return self.session.exec(query.with_for_update(key_share=True)).first()
+
+    def save_party(self, party: CaseParty) -> None:
+        self.session.add(party)
 
     def apply(self, case: Case, updates: Mapping[str, Any]) -> None:
         """Write what an event's fold sets on the case into its row."""
@@ -90,10 +111,11 @@ class CaseRepository:
         return found
 
     def parties_with_kinds(self, case_id: int) -> list[tuple[CaseParty, str]]:
+        """The confirmed parties, with their kind of organisation: the ones eligibility counts."""
         query = (
             select(CaseParty, Organisation.kind)
             .join(Organisation, col(Organisation.id) == CaseParty.organisation_id)
-            .where(CaseParty.case_id == case_id)
+            .where(CaseParty.case_id == case_id, col(CaseParty.confirmed_at).is_not(None))
         )
         return [(party, kind) for party, kind in self.session.exec(query).all()]
 

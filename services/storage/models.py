@@ -147,6 +147,9 @@ class CaseParty(SQLModel, table=True):
     case_id: int = Field(foreign_key="grant_case.id")
     organisation_id: int = Field(foreign_key="organisation.id")
     is_lead: bool = False
+    # When the organisation confirmed it applies jointly; a partner an applicant named is listed
+    # and counted only from then on.
+    confirmed_at: dt.datetime | None = time_column(nullable=True)
 
 
 class Decision(SQLModel, table=True):

@@ -162,6 +162,11 @@ WORDS: dict[str, dict[str, str]] = {
         "sv": "Tidsfrist avbruten",
         "da": "Frist annulleret",
     },
+    "partner_confirmed": {
+        "en": "Partner confirmed the joint application",
+        "sv": "Partner bekräftade den gemensamma ansökan",
+        "da": "Partner bekræftede den fælles ansøgning",
+    },
     "attachment_added": {"en": "Attachment added", "sv": "Bilaga tillagd", "da": "Bilag tilføjet"},
     "programme_registered": {
         "en": "Programme file registered",
