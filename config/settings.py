@@ -1,4 +1,8 @@
-"""grantflow's settings, read once from the environment (GRANTFLOW_*) or a .env file."""
+"""grantflow's settings, read once from the environment (GRANTFLOW_*) or a .env file.
+
+Each setting's description is what docs/SETTINGS.md says about it (`grantflow settings
+reference` writes that file, and a test fails when the two differ); `production` in its extra
+says what a production service requires of it."""
 
 from __future__ import annotations
 
@@ -7,66 +11,123 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, JsonValue, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).parent
+KNOWN_ATTACHMENT_TYPES = ["pdf", "docx", "xlsx", "odt", "ods", "csv", "txt", "png", "jpg", "jpeg"]
+
+
+def _production(requirement: str) -> dict[str, JsonValue]:
+    return {"production": requirement}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRANTFLOW_", env_file=".env", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
-    data_dir: Path = Path("data")
-    database_url: str = Field(default="", description="empty: a SQLite file in data_dir")
-    programmes_dir: Path = CONFIG_DIR / "programmes"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    # Tokens printed by `demo load` are well known; they must never open a production service.
-    allow_demo_data: bool = True
-    # The deadline scheduler inside the API process; switch off where `grantflow scheduler` runs
-    # on its own (several API workers).
-    run_scheduler: bool = True
-    sweep_interval_seconds: float = Field(default=15, gt=0)
-    # /health calls the scheduler stale when no sweep completed for this long, or a pending
-    # deadline is overdue by this much.
-    stale_after_seconds: float = Field(default=120, gt=0)
-    # Browser sessions end this long after signing in, or after this long without a request.
-    session_max_hours: float = Field(default=10, gt=0)
-    session_idle_minutes: float = Field(default=30, gt=0)
-    # Behind a proxy that ends HTTPS: cookies are sent only over HTTPS (Secure).
-    behind_https: bool = False
-    # Refused requests recorded in the audit log per person an hour, in each process; the rest
-    # are counted and the next record says how many.
-    refusals_recorded_per_hour: int = Field(default=30, ge=0)
-    # Files on cases: at most this large, and only of these kinds (pdf, docx, xlsx, odt, ods,
-    # csv, txt, png, jpg, jpeg are the kinds grantflow knows).
-    attachment_max_mb: float = Field(default=20, gt=0, le=1024)
-    attachment_types: list[str] = Field(
-        default_factory=lambda: [
-            "pdf",
-            "docx",
-            "xlsx",
-            "odt",
-            "ods",
-            "csv",
-            "txt",
-            "png",
-            "jpg",
-            "jpeg",
-        ]
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="`production` refuses the demo's data and tokens and requires a signing key.",
+        json_schema_extra=_production("`production`"),
     )
-    # How long to wait on the database before answering 503 instead (never a hang).
-    database_connect_timeout_seconds: float = Field(default=5, gt=0)
-    database_statement_timeout_seconds: float = Field(default=30, gt=0)
-    # A deadline that fails is tried again after 1, 2, 4, ... times the first wait (at most the
-    # longest), and after this many attempts waits for a person (an open incident says why).
-    deadline_max_attempts: int = Field(default=5, ge=1, le=100)
-    deadline_first_retry_seconds: float = Field(default=60, gt=0)
-    deadline_longest_retry_seconds: float = Field(default=6 * 3600, gt=0)
-    # Ed25519 key that signs the audit chain's head: 32 bytes, base64. Outside production an
-    # unset key is made once and kept in data_dir/audit-signing.key.
-    audit_signing_key: SecretStr | None = None
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="The folder for the SQLite database (when no URL is given), attachments and "
+        "the development signing key. Back it up with `grantflow backup`.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the database: `sqlite:///path/grantflow.db` or "
+        "`postgresql://user:password@host:5432/name` (psycopg 3). Empty: a SQLite file "
+        "`grantflow.db` in the data folder.",
+        json_schema_extra=_production("PostgreSQL recommended (several processes, `pg_dump`)"),
+    )
+    programmes_dir: Path = Field(
+        default=CONFIG_DIR / "programmes",
+        description="The folder of programme files (`*.toml`); one that does not load becomes "
+        "an incident and the others run.",
+    )
+    host: str = Field(
+        default="127.0.0.1", description="Address `grantflow serve` listens on (`--host`)."
+    )
+    port: int = Field(default=8000, description="Port `grantflow serve` listens on (`--port`).")
+    allow_demo_data: bool = Field(
+        default=True,
+        description="Allow `grantflow demo load` and the demo's well-known tokens.",
+        json_schema_extra=_production("must be `false`"),
+    )
+    run_scheduler: bool = Field(
+        default=True,
+        description="Run the deadline scheduler inside `grantflow serve`. Set `false` where "
+        "`grantflow scheduler` runs on its own (several API workers).",
+    )
+    sweep_interval_seconds: float = Field(
+        default=15, gt=0, description="How often the scheduler looks for due deadlines."
+    )
+    stale_after_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="`/health`, `grantflow doctor` and `deadlines status` call the scheduler "
+        "stale when no sweep finished for this long, or a due deadline waits this long.",
+    )
+    session_max_hours: float = Field(
+        default=10, gt=0, description="A browser session ends this long after signing in."
+    )
+    session_idle_minutes: float = Field(
+        default=30, gt=0, description="A browser session ends after this long without a request."
+    )
+    behind_https: bool = Field(
+        default=False,
+        description="Behind a proxy that ends HTTPS: cookies are sent over HTTPS only (`Secure`).",
+        json_schema_extra=_production("`true` recommended (serve over HTTPS)"),
+    )
+    refusals_recorded_per_hour: int = Field(
+        default=30,
+        ge=0,
+        description="Refused requests recorded in the audit log per person an hour, in each "
+        "process; the rest are counted and the next record says how many.",
+    )
+    attachment_max_mb: float = Field(
+        default=20, gt=0, le=1024, description="The largest file a case accepts, in megabytes."
+    )
+    attachment_types: list[str] = Field(
+        default_factory=lambda: list(KNOWN_ATTACHMENT_TYPES),
+        description="The kinds of file a case accepts, as a JSON list of extensions; grantflow "
+        f"knows {', '.join(KNOWN_ATTACHMENT_TYPES)}.",
+    )
+    database_connect_timeout_seconds: float = Field(
+        default=5,
+        gt=0,
+        description="How long to wait to connect to the database before answering 503.",
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How long one statement may run (or wait on a lock) before it is cancelled "
+        "and the request answers 503.",
+    )
+    deadline_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="A deadline that fails is tried this many times, then waits for a person "
+        "(an open incident says why).",
+    )
+    deadline_first_retry_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="The wait before a failed deadline's second attempt; each next wait doubles.",
+    )
+    deadline_longest_retry_seconds: float = Field(
+        default=6 * 3600, gt=0, description="The longest wait between two attempts."
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 key that signs the audit chain's head: 32 random bytes in base64. "
+        "Unset outside production: one is made once and kept in `<data_dir>/audit-signing.key`. "
+        "Not in backups: keep it apart.",
+        json_schema_extra=_production("required"),
+    )
 
     @field_validator("audit_signing_key")
     @classmethod

@@ -79,3 +79,21 @@ def test_a_misspelt_state_is_named_with_the_one_that_was_meant(api: Api) -> None
     assert response.status_code == 422
     assert "did you mean 'implementation_applied'" in response.json()["detail"]
     assert api.get("caseworker", "/deadlines", params={"status": "fird"}).status_code == 422
+
+
+def test_cases_are_found_by_words_in_their_title_in_any_case_or_by_their_reference(
+    api: Api,
+) -> None:
+    segregation = api.create_case("knivsta", "delmos-2018", "Kartläggning av boendesegregation")
+    api.create_case("heby", "delmos-2018", "Trygghet i Heby")
+
+    def found(q: str, who: str = "caseworker") -> list[int]:
+        answer = api.get(who, "/cases", params={"q": q})
+        assert answer.status_code == 200, answer.text
+        return [c["id"] for c in answer.json()["items"]]
+
+    assert found("BOENDESEGREGATION") == [segregation["id"]]
+    assert found(segregation["reference"]) == [segregation["id"]]
+    assert found("100%_") == []  # LIKE's wildcards are taken as written
+    # Search narrows what a person may see; it never widens it.
+    assert found("Trygghet", who="knivsta") == []

@@ -68,7 +68,9 @@ def test_a_caseworker_finds_a_case_in_the_inbox_fires_a_transition_and_sees_the_
 
     page.select_option("select[name=programme]", "delmos-2018")
     page.check("input[name=needs_me]")
+    page.fill("input[name=q]", "BOENDESEGREGATION")
     page.click("form.filters button")
+    expect(page.locator("table.cases tbody tr")).to_have_count(1)
     row = page.locator("table.cases tbody tr", has_text="Knivsta")
     expect(row).to_have_count(1)
     row.get_by_role("link", name="Kartläggning av boendesegregation i Knivsta").click()

@@ -4,6 +4,7 @@ the upgrade, and go on verifying once this release has added events of its own e
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -11,10 +12,15 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Integer, MetaData, create_engine, text
+from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from services.api.app import create_app
@@ -27,13 +33,83 @@ CASEWORKER = {"Authorization": "Bearer demo-caseworker"}
 AUDITOR = {"Authorization": "Bearer demo-auditor"}
 
 
-@pytest.fixture
-def old_database(tmp_path: Path) -> tuple[str, Path]:
-    path = tmp_path / "grantflow.db"
-    shutil.copyfile(RELEASE / "grantflow.db", path)
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    return url, tmp_path
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql_only)])
+def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """Release 0.1's database, upgraded by this release: the file itself on SQLite; on
+    PostgreSQL, 0.1's schema (migrations 0001-0005, unchanged since that release) holding the
+    same rows, copied over as they were written."""
+    if request.param == "sqlite":
+        path = tmp_path / "grantflow.db"
+        shutil.copyfile(RELEASE / "grantflow.db", path)
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url, tmp_path
+        return
+    with empty_postgres_database() as url:
+        upgrade(url, RELEASE_REVISION)
+        copy_rows(RELEASE / "grantflow.db", url)
+        upgrade(url)
+        yield url, tmp_path
+
+
+RELEASE_REVISION = "0005"
+SERVER = (
+    os.environ.get("GRANTFLOW_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    name = f"gf_release_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(
+        make_url(SERVER).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def copy_rows(sqlite_file: Path, url: str) -> None:
+    """Every row of every table, as stored; SQLite's naive times are UTC by construction."""
+    old = create_engine(f"sqlite:///{sqlite_file}")
+    new = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    old_tables, new_tables = MetaData(), MetaData()
+    old_tables.reflect(old)
+    new_tables.reflect(new)
+    with old.connect() as read, new.begin() as write:
+        assert read.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            RELEASE_REVISION
+        )
+        for table in new_tables.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = [
+                {k: _utc(v) for k, v in row._mapping.items()}
+                for row in read.execute(old_tables.tables[table.name].select())
+            ]
+            write.execute(table.delete())  # a row a migration put there (the chain's empty head)
+            if rows:
+                write.execute(table.insert(), rows)
+            if "id" in table.c and isinstance(table.c.id.type, Integer):
+                write.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                    )
+                )
+    old.dispose()
+    new.dispose()
+
+
+def _utc(value: object) -> object:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def cli(url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

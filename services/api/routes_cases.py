@@ -96,6 +96,13 @@ def list_cases(
         str | None, Query(max_length=64, json_schema_extra={"enum": STATE_NAMES})
     ] = None,
     organisation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="words in the title (any case), or a reference such as DELMOS-18-00012",
+        ),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
     sort: Literal["id", "updated_at", "state", "title", "requested_amount"] = "id",
@@ -103,7 +110,7 @@ def list_cases(
 ) -> CasePage:
     """Cases you may see, newest first by default; applicants see their own organisation's only."""
     programme_id = services.programmes.id_of(programme) if programme is not None else None
-    where = CaseFilter(programme_id, _state(services, state), organisation_id)
+    where = CaseFilter(programme_id, _state(services, state), organisation_id, text=q)
     with units.reading() as uow:
         page = reading.page(
             uow, actor, where, limit=limit, cursor=cursor, sort=sort, descending=order == "desc"

@@ -97,6 +97,15 @@ def sign_head(
     return signed
 
 
+def last_signed_head(uow: UnitOfWork) -> dict[str, Any] | None:
+    """The head most recently signed, as its `head_signed` event recorded it."""
+    event = uow.audit.last_of("head_signed")
+    if event is None:
+        return None
+    signed: dict[str, Any] = json.loads(event.payload)["details"]["signed_head"]
+    return signed
+
+
 def check_signature(signed: dict[str, Any], public_key_b64: str) -> bool:
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
     try:

@@ -110,6 +110,11 @@ class AuditRepository:
             )
         return list(self.session.exec(query.order_by(col(AuditEvent.seq)).limit(limit)).all())
 
+    def last_of(self, transition: str) -> AuditEvent | None:
+        """The latest event of one transition or fact (the last signed head, say)."""
+        query = select(AuditEvent).where(AuditEvent.transition == transition)
+        return self.session.exec(query.order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+
     def chain(
         self, batch: int = 5000, after: int = 0, upto: int | None = None
     ) -> Iterator[StoredEvent]:

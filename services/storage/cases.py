@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,6 +43,8 @@ class CaseFilter:
     overdue_at: dt.datetime | None = None
     # An applicant's view: only cases this organisation is a party to.
     party: int | None = None
+    # Words a person types to find a case: part of its title, or its reference.
+    text: str | None = None
 
 
 class CaseRepository:
@@ -171,7 +174,20 @@ def _filtered(query: Any, where: CaseFilter) -> Any:
         query = query.where(needs)
     if where.party is not None:
         query = query.where(_party_of(where.party))
+    if where.text:
+        query = query.where(_matching(where.text))
     return query
+
+
+# A reference ends in the case's number (DELMOS-18-00012): pasting one finds that case.
+_REFERENCE = re.compile(r"[A-Za-z][A-Za-z0-9-]*-(\d{5,9})")
+
+
+def _matching(text: str) -> Any:
+    found: Any = func.lower(Case.title).contains(text.strip().lower(), autoescape=True)
+    if reference := _REFERENCE.fullmatch(text.strip()):
+        found = or_(found, col(Case.id) == int(reference.group(1)))
+    return found
 
 
 def _party_of(organisation_id: int | None) -> Any:

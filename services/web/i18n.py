@@ -51,6 +51,12 @@ WORDS: dict[str, dict[str, str]] = {
     "all": {"en": "All", "sv": "Alla", "da": "Alle"},
     "needs_me": {"en": "Needs me", "sv": "Väntar på mig", "da": "Venter på mig"},
     "filter": {"en": "Filter", "sv": "Filtrera", "da": "Filtrér"},
+    "search": {"en": "Search", "sv": "Sök", "da": "Søg"},
+    "search_hint": {
+        "en": "title or reference",
+        "sv": "rubrik eller referens",
+        "da": "titel eller reference",
+    },
     "title": {"en": "Title", "sv": "Rubrik", "da": "Titel"},
     "reference": {"en": "Reference", "sv": "Diarienummer", "da": "Journalnummer"},
     "updated": {"en": "Updated", "sv": "Ändrad", "da": "Ændret"},

@@ -34,6 +34,7 @@ def inbox(
     state: str = "",
     organisation: str = "",
     needs_me: str = "",
+    q: str = "",
     sort: str = "updated_at",
     dir: str = "desc",
     cursor: str = "",
@@ -54,6 +55,7 @@ def inbox(
         organisation_id=organisation_id,
         needs_states=mine if wants_mine else None,
         overdue_at=services.clock.now() if wants_mine else None,
+        text=q[:100] or None,
     )
     with services.units.reading() as uow:
         listing = services.reading.page(
@@ -87,6 +89,7 @@ def inbox(
             "state": state,
             "organisation": organisation,
             "needs_me": needs_me,
+            "q": q[:100],
             "sort": sort,
             "dir": dir,
         },
