@@ -13,6 +13,7 @@ from services.cases.partners import Partners
 from services.cases.reading import CaseReading
 from services.cases.transitions import CaseTransitions
 from services.cases.views import CaseViews
+from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
 from services.programmes import ProgrammeRegistry
@@ -39,6 +40,7 @@ class Services:
     allocations: Allocations
     deadlines: DeadlineListing
     incidents: Incidents
+    extensions: DeadlineExtensions
 
 
 def upload_limits_of(settings: Settings) -> tuple[int, frozenset[str]]:
@@ -81,4 +83,5 @@ def build_services(
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
         incidents=Incidents(clock),
+        extensions=DeadlineExtensions(clock, programmes),
     )

@@ -146,6 +146,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/incidents/{incident_id}/retry": {"reason": "again"},
             "/incidents/{incident_id}/cancel": {"reason": "never"},
             "/incidents/{incident_id}/move": {"reason": "later", "due_at": later},
+            "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
         }.get(route.path)  # fmt: skip

@@ -143,7 +143,7 @@ def test_every_run_block_of_the_readme_works_against_a_fresh_demo(
 def test_every_command_and_option_the_readme_names_exists(block: Block) -> None:
     settings = {f"GRANTFLOW_{name.upper()}" for name in Settings.model_fields}
     runner = CliRunner()
-    for line in block.body.splitlines():
+    for line in block.body.replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
         if not words:
             continue

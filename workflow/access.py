@@ -33,6 +33,7 @@ class Action(StrEnum):
     audit_search = "audit.search"
     incidents_read = "incidents.read"
     incidents_act = "incidents.act"
+    deadlines_extend = "deadlines.extend"
     access_manage = "access.manage"
 
 

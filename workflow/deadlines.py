@@ -105,6 +105,38 @@ def rule_due(
     return _rule_due(programme, kind, anchors, ())
 
 
+def due_before(programme: ProgrammeConfig, kind: str, later: dt.datetime) -> dt.datetime:
+    """When a `before` deadline (a reminder) falls, given when the deadline it precedes falls:
+    local calendar days earlier, at the same wall-clock time whatever daylight saving does in
+    between; a reminder is not sent later than promised, so it rolls back, not forward."""
+    rule = programme.deadlines[kind]
+    zone = programme.zone
+    local = later.astimezone(zone)
+    ends_a_day = local.time() == dt.time()  # midnight: the end of the day before
+    last = local.date() - dt.timedelta(days=1 if ends_a_day else 0)
+    day = last - dt.timedelta(days=rule.days or 0)
+    if rule.roll_to_working_day:
+        day = WorkingCalendar.of(programme).previous_working_day(day)
+    if ends_a_day:
+        return end_of_day(day, zone)
+    return local_instant(dt.datetime.combine(day, local.time()), zone)
+
+
+def moved_together(programme: ProgrammeConfig, kind: str, *, whole_round: bool) -> list[str]:
+    """The deadline kinds that move when `kind` is extended: itself; for a whole round, every
+    kind set at the same call anchor (a call's closing flag moves with its drafts' lapse); and
+    the reminders before any of them. Reminders come after what they precede."""
+    rule = programme.deadlines.get(kind)
+    if rule is None:
+        return []
+    moved = [kind]
+    if whole_round and rule.at is not None and rule.at.startswith("call."):
+        moved += [k for k, r in programme.deadlines.items() if r.at == rule.at and k != kind]
+    for earlier in moved:  # grows while it is walked: reminders of reminders
+        moved += [k for k, r in programme.deadlines.items() if r.before == earlier]
+    return moved
+
+
 def _rule_due(
     programme: ProgrammeConfig, kind: str, anchors: Mapping[str, Any], seen: tuple[str, ...]
 ) -> dt.datetime | None:
@@ -117,19 +149,7 @@ def _rule_due(
     calendar = WorkingCalendar.of(programme)
     if rule.before is not None:
         later = _rule_due(programme, rule.before, anchors, (*seen, kind))
-        if later is None:
-            return None
-        # Local calendar days, at the same wall-clock time, whatever daylight saving does in
-        # between; a reminder is not sent later than promised, so it rolls back, not forward.
-        local = later.astimezone(zone)
-        ends_a_day = local.time() == dt.time()  # midnight: the end of the day before
-        last = local.date() - dt.timedelta(days=1 if ends_a_day else 0)
-        day = last - dt.timedelta(days=rule.days or 0)
-        if rule.roll_to_working_day:
-            day = calendar.previous_working_day(day)
-        if ends_a_day:
-            return end_of_day(day, zone)
-        return local_instant(dt.datetime.combine(day, local.time()), zone)
+        return None if later is None else due_before(programme, kind, later)
     anchor = anchors.get(rule.at or rule.after or "")
     if anchor is None:
         return None

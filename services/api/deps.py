@@ -16,6 +16,7 @@ from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
 from services.container import Services
+from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.keeper import DeadlineKeeper
 from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
@@ -79,6 +80,7 @@ PartnersDep = Annotated[Partners, Depends(_service("partners"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]
+ExtensionsDep = Annotated[DeadlineExtensions, Depends(_service("extensions"))]
 CatalogueDep = Annotated[Catalogue, Depends(_service("catalogue"))]
 ClockDep = Annotated[Clock, Depends(_service("clock"))]
 KeeperDep = Annotated[DeadlineKeeper, Depends(_app_state("keeper"))]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, status
 
-from services.api.deps import ActorDep, DeadlineListingDep, ServicesDep, UnitsDep
+from services.api.deps import ActorDep, DeadlineListingDep, ExtensionsDep, ServicesDep, UnitsDep
 from services.api.paging import Cursor, Limit, linked
 from services.api.problems import PROBLEMS
 from services.api.routes_cases import CaseId
+from services.deadlines.extensions import ExtensionPublic, ExtensionRequest
 from services.policy import declared
 from services.schemas import DeadlinePublic, NotificationPublic, Page
 from services.storage.deadlines import DeadlineFilter
@@ -64,3 +65,24 @@ def notifications(
     """The outbox: reminders and flags, newest first."""
     with units.reading() as uow:
         return linked(listing.notifications(uow, actor, case_id, limit, cursor), request)
+
+
+@router.post(
+    "/programmes/{programme}/extensions",
+    openapi_extra=declared(Action.deadlines_extend),
+    status_code=status.HTTP_201_CREATED,
+)
+def extend_deadline(
+    programme: Annotated[str, Path(max_length=64)],
+    request: ExtensionRequest,
+    actor: ActorDep,
+    units: UnitsDep,
+    extensions: ExtensionsDep,
+) -> ExtensionPublic:
+    """Extend a deadline for a whole round (`call`) or one case (`case_id`), with a reason: its
+    pending deadlines and their reminders move, the rules that check the time see the new one,
+    and cases that lapsed under the old one are listed in `lapsed_before`, not revived."""
+    with units.writing() as uow:
+        done = extensions.extend(uow, actor, programme, request)
+        uow.commit()
+    return done

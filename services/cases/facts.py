@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from services.cases.views import CASE_FACT_FIELDS
+from services.deadlines.extensions import effective_call
 from services.programmes import ProgrammeRegistry
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
@@ -48,7 +49,7 @@ def load_facts(
         state=case.state,
         version=case.version,
         organisation_id=case.organisation_id,
-        call=programme.call(case.call_code),
+        call=effective_call(uow, programme, case.programme_id, case.call_code, case.id),
         **extra,
         **{f: getattr(case, f) for f in CASE_FACT_FIELDS},
     )

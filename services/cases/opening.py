@@ -9,6 +9,7 @@ from services import audit, idempotency
 from services.cases.facts import load_facts
 from services.cases.records import store_records
 from services.cases.views import CaseViews, creation_snapshot
+from services.deadlines.extensions import effective_programme
 from services.errors import CallClosed, InvalidRequest
 from services.policy import narrowed_to, require
 from services.programmes import ProgrammeRegistry
@@ -78,6 +79,7 @@ class CaseOpening:
         if new.agreement_id is not None and uow.organisations.agreement(new.agreement_id) is None:
             raise InvalidRequest(f"no agreement with id {new.agreement_id}", field="agreement_id")
         now = self.clock.now()
+        programme = effective_programme(uow, programme, self.programmes.id_of(new.programme))
         call = programme.open_call(now)
         if programme.calls and call is None:
             raise CallClosed(_closed_detail(programme, now), **_calls_closed(programme, now))

@@ -1,5 +1,5 @@
-"""The tables of the deadline keeper: deadlines, the notification outbox, schedulers' heartbeats
-and incidents."""
+"""The tables of the deadline keeper: deadlines and their extensions, the notification outbox,
+schedulers' heartbeats and incidents."""
 
 from __future__ import annotations
 
@@ -66,6 +66,29 @@ class Deadline(SQLModel, table=True):
     event_seq: int | None = Field(default=None, sa_type=BigInteger)
     attempts: int = Field(default=0, description="failed attempts to fire it")
     retry_at: dt.datetime | None = time_column(nullable=True)
+
+
+class DeadlineExtension(SQLModel, table=True):
+    """A deadline moved for a whole round (`call_code`) or one case (`case_id`): what holds
+    instead of the programme file's time, who decided it and why. The latest one holds."""
+
+    __tablename__ = "deadline_extension"
+    __table_args__ = (
+        Index("ix_deadline_extension_where", "programme_id", "kind", "call_code", "case_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    call_code: str | None = None
+    case_id: int | None = Field(default=None, foreign_key="grant_case.id")
+    kind: str
+    was_at: dt.datetime | None = time_column(nullable=True)
+    due_at: dt.datetime = time_column()
+    reason: str = Field(sa_type=Text)
+    actor_id: int | None = None
+    actor_name: str
+    created_at: dt.datetime = time_column()
+    event_seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Incident(SQLModel, table=True):

@@ -22,6 +22,7 @@ from services.storage.bulk import BulkRepository
 from services.storage.cases import CaseRepository
 from services.storage.db import Database
 from services.storage.deadlines import DeadlineRepository
+from services.storage.extensions import ExtensionRepository
 from services.storage.finances import FinanceRepository
 from services.storage.idempotency import IdempotencyRepository
 from services.storage.incidents import IncidentRepository
@@ -118,6 +119,10 @@ class UnitOfWork:
     @cached_property
     def incidents(self) -> IncidentRepository:
         return IncidentRepository(self.session)
+
+    @cached_property
+    def extensions(self) -> ExtensionRepository:
+        return ExtensionRepository(self.session)
 
     @cached_property
     def bulk(self) -> BulkRepository:
