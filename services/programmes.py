@@ -1,20 +1,21 @@
-"""The programmes of config/programmes/ as the database knows them: registered with their file's
-hash, their ids and codes, and the deadlines of each call."""
+"""The programmes of config/programmes/ as the database knows them: registered with each version
+of their file's content, their ids and codes, and the deadlines of each call."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from services import audit
 from services.errors import ProgrammeUnavailable
 from services.storage.keeping import Deadline
-from services.storage.models import Programme
+from services.storage.models import Programme, ProgrammeVersion
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import SYSTEM
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.deadlines import rule_due
-from workflow.programmes import ProgrammeConfig
+from workflow.programmes import ProgrammeConfig, ProgrammeFile
 from workflow.statuses import EventKind
 
 
@@ -26,38 +27,75 @@ class ProgrammeRegistry:
         self.clock = clock
         self._codes: dict[int, str] = {}
         self._ids: dict[str, int] = {}
+        self._versions: dict[int, int] = {}
 
     def register(self, uow: UnitOfWork) -> None:
-        """Make sure every programme file has its row, recording each new or changed file,
-        and plan each call's own deadlines. Processes starting at once take turns here, so
-        each change is recorded once."""
+        """Make sure every programme file has its row and its content kept as a version,
+        recording each new or changed file, and plan each call's own deadlines. Processes
+        starting at once take turns here, so each change is recorded once."""
         uow.programmes.lock_registration()
         rows = {p.code: p for p in uow.programmes.all()}
         for code, pf in self.catalogue.programmes.items():
             row = rows.get(code)
-            if row is not None and row.config_sha256 == pf.sha256:
-                continue
             now = self.clock.now()
+            changed = row is None or row.config_sha256 != pf.sha256
             if row is None:
                 row = Programme(
                     code=code, title="", currency="", time_zone="", config_sha256="", loaded_at=now
                 )
-            row.title = pf.programme.title()
-            row.currency = pf.programme.currency
-            row.time_zone = pf.programme.time_zone
-            row.config_sha256 = pf.sha256
-            row.loaded_at = now
-            uow.programmes.save(row)
-            audit.record(
-                uow,
-                kind=EventKind.fact,
-                actor=SYSTEM,
-                now=now,
-                transition="programme_registered",
-                details={"programme": code, "file": pf.path.name, "sha256": pf.sha256},
-            )
+            if changed:
+                row.title = pf.programme.title()
+                row.currency = pf.programme.currency
+                row.time_zone = pf.programme.time_zone
+                row.config_sha256 = pf.sha256
+                row.loaded_at = now
+                uow.programmes.save(row)
+            version = self._keep_version(uow, row, pf, now, first=code not in rows)
+            if changed:
+                audit.record(
+                    uow,
+                    kind=EventKind.fact,
+                    actor=SYSTEM,
+                    now=now,
+                    transition="programme_registered",
+                    details={
+                        "programme": code,
+                        "file": pf.path.name,
+                        "sha256": pf.sha256,
+                        "version": version,
+                    },
+                )
         self.load(uow)
         self._plan_round_deadlines(uow)
+
+    def _keep_version(
+        self, uow: UnitOfWork, row: Programme, pf: ProgrammeFile, now: dt.datetime, first: bool
+    ) -> int:
+        """The number of the version holding this file's content, recorded if it is new."""
+        assert row.id is not None
+        kept = uow.programmes.versions(row.id)
+        if kept and kept[-1].sha256 == pf.sha256:
+            return kept[-1].version
+        if not kept:
+            reason = "first registration of the programme file"
+            if not first:
+                reason = "kept from this release on: earlier contents are known by hash only"
+        else:
+            reason = f"the file {pf.path.name} changed"
+        number = kept[-1].version + 1 if kept else 1
+        uow.programmes.add_version(
+            ProgrammeVersion(
+                programme_id=row.id,
+                version=number,
+                sha256=pf.sha256,
+                content=pf.content,
+                effective_from=now,
+                registered_at=now,
+                registered_by="grantflow at start-up",
+                reason=reason,
+            )
+        )
+        return number
 
     def load(self, uow: UnitOfWork) -> None:
         rows = uow.programmes.all()
@@ -65,6 +103,16 @@ class ProgrammeRegistry:
             p.id: p.code for p in rows if p.id is not None and p.code in self.catalogue.programmes
         }
         self._ids = {code: pid for pid, code in self._codes.items()}
+        # The version whose content this process loaded: what it decides by.
+        self._versions = {}
+        for kept in uow.programmes.versions():
+            code = self._codes.get(kept.programme_id)
+            if code is not None and kept.sha256 == self.catalogue.programmes[code].sha256:
+                self._versions[kept.programme_id] = kept.version
+
+    def version_of(self, programme_id: int) -> int | None:
+        """The version of the programme's rules this process applies; None before it is kept."""
+        return self._versions.get(programme_id)
 
     def id_of(self, code: str) -> int:
         """The programme's id; -1 (matching nothing) for a code no file has."""
@@ -139,5 +187,6 @@ class ProgrammeRegistry:
                             time_zone=programme.time_zone,
                             rule=f"{code}#deadlines.{kind.name}",
                             created_at=self.clock.now(),
+                            programme_version=self._versions.get(self._ids[code]),
                         )
                     )

@@ -58,6 +58,11 @@ class CasePublic(_Public):
     state: str
     version: int
     call: str | None = None
+    programme_version: int | None = Field(
+        default=None,
+        description="the version of the programme's rules it was opened under "
+        "(GET /programmes/{code}/versions); none for cases opened before versions were kept",
+    )
     agreement_id: int | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
@@ -177,6 +182,9 @@ class DeadlinePublic(_Public):
     fired_by: str | None
     outcome: str | None
     event_seq: int | None
+    programme_version: int | None = Field(
+        default=None, description="the version of the programme's rules that set it"
+    )
 
 
 class NotificationPublic(_Public):

@@ -132,6 +132,8 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         "code": "delmos-2018",
         "slug": "not-found",
         "organisation_id": sample.orgs["heby"],
+        "number": 1,
+        "other": 1,
     }
     kw: dict[str, Any] = {"url": path.format(**values)}
     if path.endswith("/snapshot"):

@@ -247,6 +247,7 @@ class ProgrammeFile:
     path: Path
     programme: ProgrammeConfig
     sha256: str
+    content: str = ""  # the text the rules were read from, kept as a version of the programme
 
 
 class ProgrammeError(ValueError):
@@ -291,7 +292,12 @@ def load_programme_file(
     problems += _cycles(programme)
     if problems:
         raise ProgrammeError(path, problems)
-    return ProgrammeFile(path=path, programme=programme, sha256=hashlib.sha256(data).hexdigest())
+    return ProgrammeFile(
+        path=path,
+        programme=programme,
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=data.decode("utf-8"),
+    )
 
 
 def _cycles(programme: ProgrammeConfig) -> list[str]:

@@ -18,6 +18,7 @@ from services.api.routes_deadlines import router as deadlines_router
 from services.api.routes_incidents import router as incidents_router
 from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
+from services.api.routes_programmes import router as programmes_router
 from services.auditing.signing import DailyHeadSigning, signing_key
 from services.container import build_services, limits_of, upload_limits_of
 from services.deadlines.keeper import DeadlineKeeper
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         deadlines_router,
         incidents_router,
         money_router,
+        programmes_router,
         audit_router,
         admin_router,
     )

@@ -90,6 +90,7 @@ class CaseOpening:
             state=programme.entry,
             version=1,
             call_code=call.code if call else None,
+            programme_version=self.programmes.version_of(self.programmes.id_of(new.programme)),
             agreement_id=new.agreement_id,
             created_at=now,
             updated_at=now,
@@ -111,7 +112,7 @@ class CaseOpening:
         created = self.catalogue.engine.on_create(
             load_facts(uow, self.programmes, case), actor, now
         )
-        store_records(uow, case, created.records, actor, now)
+        store_records(uow, case, created.records, actor, now, case.programme_version)
         return self.views.public(uow, case, parties)
 
 

@@ -33,8 +33,14 @@ from workflow.statuses import DeadlineStatus, DecisionStatus
 
 
 def store_records(
-    uow: UnitOfWork, case: Case, records: list[Record], actor: Actor, now: dt.datetime
+    uow: UnitOfWork,
+    case: Case,
+    records: list[Record],
+    actor: Actor,
+    now: dt.datetime,
+    programme_version: int | None,
 ) -> None:
+    """Keep what the effects asked for, each pinned to the programme version that decided it."""
     assert case.id is not None
     decision: Decision | None = None
     for record in records:
@@ -50,6 +56,7 @@ def store_records(
                     time_zone=record.time_zone,
                     rule=record.rule,
                     created_at=now,
+                    programme_version=programme_version,
                 )
             )
         elif isinstance(record, DecisionProposed):
@@ -63,6 +70,7 @@ def store_records(
                     conditions=record.conditions,
                     proposed_by=actor.user_id,
                     proposed_at=now,
+                    programme_version=programme_version,
                 )
             )
         elif isinstance(record, DecisionConfirmed | DecisionWithdrawn):

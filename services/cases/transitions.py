@@ -115,7 +115,8 @@ class CaseTransitions:
         facts = load_facts(uow, self.programmes, case, engine.needs(name))
         firing = engine.fire(facts, name, actor, body, now)
         cancel_obsolete_deadlines(uow, self.catalogue.lifecycle, case, firing, now)
-        store_records(uow, case, firing.records, actor, now)
+        version = self.programmes.version_of(case.programme_id)
+        store_records(uow, case, firing.records, actor, now, version)
         # The chain's head is locked from here to the commit: as late as can be.
         event = audit.record(
             uow,

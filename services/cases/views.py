@@ -51,6 +51,7 @@ class CaseViews:
             state=case.state,
             version=case.version,
             call=case.call_code,
+            programme_version=case.programme_version,
             currency=config.currency if config else "",
             created_at=case.created_at,
             updated_at=case.updated_at,

@@ -15,6 +15,7 @@ from services.access import add_user, create_token, disable_user, find_user, rev
 from services.cli.common import err, open_services, out, read_catalogue
 from services.errors import ServiceError
 from services.policy import document
+from services.programme_versions import ProgrammeVersions
 from services.storage.migrate import upgrade
 from workflow.actors import Actor, Role
 from workflow.lifecycle import load_lifecycle
@@ -233,6 +234,50 @@ def programs_check(
         out.print(f"[green]✓ {path}[/green]  {pf.programme.code}: {pf.programme.title()}")
     if broken:
         raise typer.Exit(1)
+
+
+@programs_app.command("versions")
+def programs_versions(code: Annotated[str, typer.Argument(help="the programme's code")]) -> None:
+    """Every version of a programme's rules as registered, and which one is in use."""
+    services = open_services(register=False)
+    try:
+        with services.units.reading() as uow:
+            found = ProgrammeVersions(services.programmes).list(uow, code)
+    except ServiceError as refused:
+        err.print(f"[red]{refused.detail}[/red]")
+        raise typer.Exit(1) from None
+    table = Table(title=f"Versions of {code}")
+    for column in ("version", "in use", "registered", "by", "why", "sha256"):
+        table.add_column(column)
+    for v in found:
+        table.add_row(
+            str(v.version),
+            "yes" if v.in_use else "",
+            v.registered_at.isoformat(timespec="seconds"),
+            v.registered_by,
+            v.reason,
+            v.sha256[:16],
+        )
+    out.print(table)
+
+
+@programs_app.command("diff")
+def programs_diff(
+    code: Annotated[str, typer.Argument(help="the programme's code")],
+    was: Annotated[int, typer.Argument(help="the earlier version")],
+    now: Annotated[int, typer.Argument(help="the later version")],
+) -> None:
+    """What changed between two versions: each rule by its key, then the file's lines."""
+    services = open_services(register=False)
+    try:
+        with services.units.reading() as uow:
+            diff = ProgrammeVersions(services.programmes).diff(uow, code, was, now)
+    except ServiceError as refused:
+        err.print(f"[red]{refused.detail}[/red]")
+        raise typer.Exit(1) from None
+    for rule in diff.rules:
+        out.print(f"{rule.key}: {rule.was!r} -> {rule.now!r}", highlight=False, soft_wrap=True)
+    out.print(diff.text, highlight=False, markup=False, soft_wrap=True, end="")
 
 
 access_app = typer.Typer(help="The access policy (states/access.toml).", no_args_is_help=True)

@@ -67,6 +67,7 @@ class DeadlineListing:
             fired_by=deadline.fired_by,
             outcome=deadline.outcome,
             event_seq=deadline.event_seq,
+            programme_version=deadline.programme_version,
         )
 
     def notifications(

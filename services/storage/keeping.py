@@ -66,6 +66,9 @@ class Deadline(SQLModel, table=True):
     event_seq: int | None = Field(default=None, sa_type=BigInteger)
     attempts: int = Field(default=0, description="failed attempts to fire it")
     retry_at: dt.datetime | None = time_column(nullable=True)
+    programme_version: int | None = Field(
+        default=None, description="the programme version it was made under; none before 0.2"
+    )
 
 
 class DeadlineExtension(SQLModel, table=True):

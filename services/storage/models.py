@@ -69,6 +69,23 @@ class Programme(SQLModel, table=True):
     committed: Decimal = money_column()
 
 
+class ProgrammeVersion(SQLModel, table=True):
+    """A programme file's content as it was registered: what decided the cases made under it."""
+
+    __tablename__ = "programme_version"
+    __table_args__ = (UniqueConstraint("programme_id", "version", name="uq_programme_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    version: int
+    sha256: str = Field(max_length=64)
+    content: str = Field(sa_type=Text)
+    effective_from: dt.datetime = time_column()
+    registered_at: dt.datetime = time_column()
+    registered_by: str
+    reason: str = Field(sa_type=Text)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
 
@@ -108,6 +125,9 @@ class Case(SQLModel, table=True):
     state: str
     version: int = 1
     call_code: str | None = Field(default=None, description="the call the application belongs to")
+    programme_version: int | None = Field(
+        default=None, description="the programme version it was made under; none before 0.2"
+    )
     agreement_id: int | None = Field(default=None, foreign_key="agreement.id")
     period_start: dt.date | None = None
     period_end: dt.date | None = None
@@ -169,6 +189,9 @@ class Decision(SQLModel, table=True):
     settled_by: int | None = Field(default=None, foreign_key="app_user.id")
     settled_at: dt.datetime | None = time_column(nullable=True)
     withdrawn_reason: str | None = None
+    programme_version: int | None = Field(
+        default=None, description="the programme version it was made under; none before 0.2"
+    )
 
 
 class AuditEvent(SQLModel, table=True):

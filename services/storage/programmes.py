@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from services.storage.models import Case, Disbursement, Programme
+from services.storage.models import Case, Disbursement, Programme, ProgrammeVersion
 
 # The advisory lock that programme registration holds: any constant no other lock uses.
 REGISTRATION = 0x6772616E74666C6F  # "grantflo"
@@ -31,6 +31,24 @@ class ProgrammeRepository:
 
     def save(self, programme: Programme) -> None:
         self.session.add(programme)
+        self.session.flush()
+
+    def versions(self, programme_id: int | None = None) -> list[ProgrammeVersion]:
+        """Every recorded version (of one programme), oldest first."""
+        query = select(ProgrammeVersion)
+        if programme_id is not None:
+            query = query.where(ProgrammeVersion.programme_id == programme_id)
+        order = (col(ProgrammeVersion.programme_id), col(ProgrammeVersion.version))
+        return list(self.session.exec(query.order_by(*order)).all())
+
+    def version(self, programme_id: int, number: int) -> ProgrammeVersion | None:
+        query = select(ProgrammeVersion).where(
+            ProgrammeVersion.programme_id == programme_id, ProgrammeVersion.version == number
+        )
+        return self.session.exec(query).first()
+
+    def add_version(self, version: ProgrammeVersion) -> None:
+        self.session.add(version)
         self.session.flush()
 
     def locked(self, programme_id: int) -> Programme:

@@ -1,0 +1,52 @@
+"""The HTTP routes of a programme's versions: which rules were in force, and what changed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from services.api.deps import ActorDep, ServicesDep, UnitsDep
+from services.api.problems import PROBLEMS
+from services.policy import SIGNED_IN, declared
+from services.programme_versions import ProgrammeDiff, ProgrammeVersionPublic, ProgrammeVersions
+
+router = APIRouter(responses=PROBLEMS, tags=["programmes"])
+Code = Annotated[str, Path(max_length=64)]
+Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/programmes/{programme}/versions", openapi_extra=declared(SIGNED_IN))
+def versions(
+    programme: Code, actor: ActorDep, units: UnitsDep, services: ServicesDep
+) -> list[ProgrammeVersionPublic]:
+    """Every version of the programme's rules as registered, oldest first; cases, decisions and
+    deadlines name the version they were made under (`programme_version`)."""
+    with units.reading() as uow:
+        return ProgrammeVersions(services.programmes).list(uow, programme)
+
+
+@router.get("/programmes/{programme}/versions/{number}", openapi_extra=declared(SIGNED_IN))
+def version(
+    programme: Code, number: Number, actor: ActorDep, units: UnitsDep, services: ServicesDep
+) -> ProgrammeVersionPublic:
+    """One version, with the programme file's content as it was registered."""
+    with units.reading() as uow:
+        return ProgrammeVersions(services.programmes).get(uow, programme, number)
+
+
+@router.get(
+    "/programmes/{programme}/versions/{number}/diff/{other}", openapi_extra=declared(SIGNED_IN)
+)
+def diff(
+    programme: Code,
+    number: Number,
+    other: Number,
+    actor: ActorDep,
+    units: UnitsDep,
+    services: ServicesDep,
+) -> ProgrammeDiff:
+    """What changed from version `number` to version `other`: each rule by its key in the file,
+    and the file's lines as a unified diff."""
+    with units.reading() as uow:
+        return ProgrammeVersions(services.programmes).diff(uow, programme, number, other)
