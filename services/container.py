@@ -16,6 +16,7 @@ from services.cases.views import CaseViews
 from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
+from services.programme_changes import ProgrammeChanges
 from services.programmes import ProgrammeRegistry
 from services.storage.db import Database, Limits
 from services.storage.unit_of_work import UnitsOfWork
@@ -41,6 +42,7 @@ class Services:
     deadlines: DeadlineListing
     incidents: Incidents
     extensions: DeadlineExtensions
+    changes: ProgrammeChanges
 
 
 def upload_limits_of(settings: Settings) -> tuple[int, frozenset[str]]:
@@ -84,4 +86,5 @@ def build_services(
         deadlines=DeadlineListing(programmes),
         incidents=Incidents(clock),
         extensions=DeadlineExtensions(clock, programmes),
+        changes=ProgrammeChanges(catalogue, programmes, clock),
     )

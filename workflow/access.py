@@ -34,6 +34,7 @@ class Action(StrEnum):
     incidents_read = "incidents.read"
     incidents_act = "incidents.act"
     deadlines_extend = "deadlines.extend"
+    programmes_change = "programmes.change"
     access_manage = "access.manage"
 
 

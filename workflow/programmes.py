@@ -262,7 +262,14 @@ class ProgrammeError(ValueError):
 def load_programme_file(
     path: Path, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
 ) -> ProgrammeFile:
-    data = path.read_bytes()
+    return parse_programme(path, path.read_bytes(), entry_states, deadline_kinds)
+
+
+def parse_programme(
+    path: Path, data: bytes, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
+) -> ProgrammeFile:
+    """A programme from the bytes of its file (`path` names it in problems): from the folder,
+    or a version kept in the database."""
     try:
         raw: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from services.api.deps import ActorDep, DeadlineListingDep, ExtensionsDep, ServicesDep, UnitsDep
+from services.api.deps import (
+    ActorDep,
+    DeadlineListingDep,
+    ExtensionsDep,
+    ReadingDep,
+    ServicesDep,
+    UnitsDep,
+)
 from services.api.paging import Cursor, Limit, linked
 from services.api.problems import PROBLEMS
 from services.api.routes_cases import CaseId
@@ -14,7 +21,7 @@ from services.deadlines.extensions import ExtensionPublic, ExtensionRequest
 from services.policy import declared
 from services.schemas import DeadlinePublic, NotificationPublic, Page
 from services.storage.deadlines import DeadlineFilter
-from services.times import Instant
+from services.times import Instant, parse_instant
 from workflow.access import Action
 from workflow.statuses import DeadlineStatus
 
@@ -46,10 +53,23 @@ def deadlines(
 
 @router.get("/cases/{case_id}/deadlines", openapi_extra=declared(Action.case_read))
 def deadlines_of_case(
-    case_id: CaseId, actor: ActorDep, units: UnitsDep, listing: DeadlineListingDep
+    case_id: CaseId,
+    actor: ActorDep,
+    units: UnitsDep,
+    listing: DeadlineListingDep,
+    reading: ReadingDep,
+    as_of: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="a date (the end of that day in the programme's time zone) or a time "
+            "with an offset: the deadlines as they stood then, moves since undone",
+        ),
+    ] = None,
 ) -> list[DeadlinePublic]:
     with units.reading() as uow:
-        return listing.of_case(uow, actor, case_id)
+        at = None if as_of is None else parse_instant(as_of, reading.zone_of(uow, actor, case_id))
+        return listing.of_case(uow, actor, case_id, at)
 
 
 @router.get("/notifications", openapi_extra=declared(Action.notifications_read))

@@ -4,7 +4,6 @@ demo data, check programme files."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,11 +14,8 @@ from services.access import add_user, create_token, disable_user, find_user, rev
 from services.cli.common import err, open_services, out, read_catalogue
 from services.errors import ServiceError
 from services.policy import document
-from services.programme_versions import ProgrammeVersions
 from services.storage.migrate import upgrade
 from workflow.actors import Actor, Role
-from workflow.lifecycle import load_lifecycle
-from workflow.programmes import ProgrammeError, load_programme_file
 
 # Whoever runs a command on the server is an administrator; the audit log names the command line.
 COMMAND_LINE = Actor(user_id=None, name="grantflow command line", role=Role.admin)
@@ -28,7 +24,6 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="People who use grantflow.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
-programs_app = typer.Typer(help="The programme files in config/programmes/.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +33,6 @@ def register(app: typer.Typer) -> None:
         (users_app, "users"),
         (tokens_app, "tokens"),
         (demo_app, "demo"),
-        (programs_app, "programs"),
         (access_app, "access"),
     ]:
         app.add_typer(sub, name=name)
@@ -207,77 +201,6 @@ def demo_generate(
     out.print(
         f"{made.cases:,} cases, {made.events:,} events, {made.deadlines:,} deadlines in {seconds:.0f} s ({made.cases / seconds:,.0f} cases/s)"
     )
-
-
-@programs_app.command("check")
-def programs_check(
-    files: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="programme files to check (default: every file in the programmes folder)"
-        ),
-    ] = None,
-) -> None:
-    """Validate programme files against the schema; exit 1 naming each file, key and why."""
-    lifecycle = load_lifecycle()
-    paths = files or sorted(get_settings().programmes_dir.glob("*.toml"))
-    broken = 0
-    for path in paths:
-        try:
-            pf = load_programme_file(path, lifecycle.entry_states, lifecycle.deadlines)
-        except ProgrammeError as exc:
-            broken += 1
-            err.print(f"[red]✗ {path}[/red]")
-            for problem in exc.problems:
-                err.print(f"    {problem}")
-            continue
-        out.print(f"[green]✓ {path}[/green]  {pf.programme.code}: {pf.programme.title()}")
-    if broken:
-        raise typer.Exit(1)
-
-
-@programs_app.command("versions")
-def programs_versions(code: Annotated[str, typer.Argument(help="the programme's code")]) -> None:
-    """Every version of a programme's rules as registered, and which one is in use."""
-    services = open_services(register=False)
-    try:
-        with services.units.reading() as uow:
-            found = ProgrammeVersions(services.programmes).list(uow, code)
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
-    table = Table(title=f"Versions of {code}")
-    for column in ("version", "in use", "registered", "by", "why", "sha256"):
-        table.add_column(column)
-    for v in found:
-        table.add_row(
-            str(v.version),
-            "yes" if v.in_use else "",
-            v.registered_at.isoformat(timespec="seconds"),
-            v.registered_by,
-            v.reason,
-            v.sha256[:16],
-        )
-    out.print(table)
-
-
-@programs_app.command("diff")
-def programs_diff(
-    code: Annotated[str, typer.Argument(help="the programme's code")],
-    was: Annotated[int, typer.Argument(help="the earlier version")],
-    now: Annotated[int, typer.Argument(help="the later version")],
-) -> None:
-    """What changed between two versions: each rule by its key, then the file's lines."""
-    services = open_services(register=False)
-    try:
-        with services.units.reading() as uow:
-            diff = ProgrammeVersions(services.programmes).diff(uow, code, was, now)
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
-    for rule in diff.rules:
-        out.print(f"{rule.key}: {rule.was!r} -> {rule.now!r}", highlight=False, soft_wrap=True)
-    out.print(diff.text, highlight=False, markup=False, soft_wrap=True, end="")
 
 
 access_app = typer.Typer(help="The access policy (states/access.toml).", no_args_is_help=True)

@@ -217,7 +217,12 @@ class DeadlineExtensions:
         moved_cases: dict[int, list[dict[str, Any]]] = {}
         for m in extension.moved:
             if m.case_id is not None:
-                entry = {"kind": m.kind, "was": format_time(m.was), "to": format_time(m.to)}
+                entry = {
+                    "deadline_id": m.deadline_id,
+                    "kind": m.kind,
+                    "was": format_time(m.was),
+                    "to": format_time(m.to),
+                }
                 moved_cases.setdefault(m.case_id, []).append(entry)
         details = {
             "extension": extension.id,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from services.cases.visibility import party_filter, visible_case
@@ -11,10 +13,12 @@ from services.programmes import ProgrammeRegistry
 from services.schemas import DeadlinePublic, NotificationPublic, Page
 from services.storage.deadlines import DeadlineFilter
 from services.storage.keeping import Deadline
+from services.storage.models import AuditEvent
 from services.storage.unit_of_work import UnitOfWork
 from workflow.access import Action
 from workflow.actors import Actor, Role
 from workflow.lifecycle import label_in
+from workflow.statuses import DeadlineStatus
 
 
 class DeadlineListing:
@@ -39,17 +43,45 @@ class DeadlineListing:
             total=uow.deadlines.count(where),
         )
 
-    def of_case(self, uow: UnitOfWork, actor: Actor, case_id: int) -> list[DeadlinePublic]:
+    def of_case(
+        self, uow: UnitOfWork, actor: Actor, case_id: int, as_of: dt.datetime | None = None
+    ) -> list[DeadlinePublic]:
+        """The case's deadlines; `as_of`, as they stood then: those set by then, each due when
+        it was due then (moves after it are undone from the audit log), fired only if by then."""
         visible_case(uow, actor, case_id)  # 404 unless the actor may see the case
         rows, _ = uow.deadlines.page(DeadlineFilter(case_id=case_id), 1000, None)
-        return [self.public(d) for d in rows]
+        if as_of is None:
+            return [self.public(d) for d in rows]
+        due_then = _due_before_moves(uow.audit.of_case(case_id), as_of)
+        then = []
+        for deadline in rows:
+            if deadline.created_at > as_of:
+                continue
+            now = self.public(deadline)
+            due = due_then.get(now.id, deadline.due_at)
+            settled = deadline.fired_at is not None and deadline.fired_at <= as_of
+            then.append(
+                now.model_copy(
+                    update={"due_at": due, "due_local": _local(due, deadline.time_zone)}
+                    if settled
+                    else {
+                        "due_at": due,
+                        "due_local": _local(due, deadline.time_zone),
+                        "status": DeadlineStatus.pending,
+                        "fired_at": None,
+                        "fired_by": None,
+                        "outcome": None,
+                        "event_seq": None,
+                    }
+                )
+            )
+        return then
 
     def public(self, deadline: Deadline) -> DeadlinePublic:
         assert deadline.id is not None
         kind = self.lifecycle.deadlines.get(deadline.kind)
         programme = self.programmes.config_of(deadline.programme_id)
         language = programme.language if programme else "en"
-        local = deadline.due_at.astimezone(ZoneInfo(deadline.time_zone))
         return DeadlinePublic(
             id=deadline.id,
             case_id=deadline.case_id,
@@ -59,7 +91,7 @@ class DeadlineListing:
             label=label_in(kind.label, language, deadline.kind) if kind else deadline.kind,
             fires=deadline.fires,
             due_at=deadline.due_at,
-            due_local=local.strftime("%Y-%m-%d %H:%M %Z"),
+            due_local=_local(deadline.due_at, deadline.time_zone),
             time_zone=deadline.time_zone,
             rule=deadline.rule,
             status=deadline.status,
@@ -86,3 +118,28 @@ class DeadlineListing:
             case_id, Role.applicant.value if own else None, own, limit, cursor
         )
         return Page(items=[NotificationPublic.model_validate(n) for n in rows], cursor=next_cursor)
+
+
+def _local(at: dt.datetime, zone: str) -> str:
+    return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# The events that move a deadline, and where each says what it was due before the move.
+MOVES = frozenset({"deadline_moved", "deadline_extended"})
+
+
+def _due_before_moves(events: list[AuditEvent], as_of: dt.datetime) -> dict[int, dt.datetime]:
+    """Each deadline's due time at `as_of`: every move recorded after it, undone newest first."""
+    due: dict[int, dt.datetime] = {}
+    for event in sorted(events, key=lambda e: e.seq, reverse=True):
+        if event.transition not in MOVES or event.at <= as_of:
+            continue
+        details = json.loads(event.payload)["details"]
+        moved = details.get("deadlines") or [
+            {"deadline_id": details.get("deadline", {}).get("id"), "was": details.get("was")}
+        ]
+        for entry in moved:
+            if entry.get("deadline_id") is not None and entry.get("was"):
+                was = dt.datetime.fromisoformat(entry["was"].replace("Z", "+00:00"))
+                due[entry["deadline_id"]] = was
+    return due

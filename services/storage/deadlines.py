@@ -87,6 +87,15 @@ class DeadlineRepository:
         )
         return list(self.session.exec(query).all())
 
+    def pending_of_programme(self, programme_id: int, *, lock: bool = False) -> list[Deadline]:
+        """The programme's pending deadlines, its rounds' and its cases', oldest first."""
+        query = select(Deadline).where(
+            Deadline.programme_id == programme_id, Deadline.status == DeadlineStatus.pending
+        )
+        if lock:
+            query = query.with_for_update(key_share=True)
+        return list(self.session.exec(query.order_by(col(Deadline.id))).all())
+
     def claim_next(self, now: dt.datetime, worker: str) -> Deadline | Claim:
         """Claim the oldest due deadline for `worker`: the deadline, NOTHING_DUE, or RACED when
         another scheduler claimed it between our read and our update.
