@@ -63,6 +63,11 @@ class ProgrammeUnavailable(Conflict):
     title = "The programme's rules are not loaded"
 
 
+class ProgrammeRetired(Conflict):
+    problem = "programme-retired"
+    title = "The programme is retired and takes no new cases"
+
+
 class CallClosed(Conflict):
     problem = "call-closed"
     title = "The call is not open for applications"

@@ -183,6 +183,31 @@ class ProgrammeChanges:
         self._record(uow, actor, plan, number, reason, now)
         return plan
 
+    def retire(self, uow: UnitOfWork, actor: Actor, code: str, reason: str) -> dt.datetime:
+        """From now on the programme takes no new cases; its running cases finish under the
+        rules they have, and once retired its file may go (the kept version runs on)."""
+        require(actor, Action.programmes_change)
+        if len(reason.strip()) < 3:
+            raise InvalidRequest("say why the programme is retired (--reason)", field="reason")
+        row = uow.programmes.by_code(code)
+        if row is None:
+            raise NotFound(f"no programme {code!r}")
+        if row.retired_at is not None:
+            raise Conflict(f"{code} was retired on {format_time(row.retired_at)}")
+        now = self.clock.now()
+        row.retired_at, row.retired_reason = now, reason.strip()
+        uow.programmes.save(row)
+        audit.record(
+            uow,
+            kind=EventKind.fact,
+            actor=actor,
+            now=now,
+            transition="programme_retired",
+            reason=reason.strip(),
+            details={"programme": code},
+        )
+        return now
+
     def _parse(self, kept: ProgrammeVersion) -> ProgrammeFile:
         lifecycle = self.catalogue.lifecycle
         name = Path(f"version {kept.version}")

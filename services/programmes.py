@@ -4,6 +4,8 @@ of their file's content, their ids and codes, and the deadlines of each call."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from pathlib import Path
 from typing import Any
 
 from services import audit
@@ -15,8 +17,10 @@ from workflow.actors import SYSTEM
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.deadlines import rule_due
-from workflow.programmes import ProgrammeConfig, ProgrammeFile
+from workflow.programmes import ProgrammeConfig, ProgrammeError, ProgrammeFile, parse_programme
 from workflow.statuses import EventKind
+
+log = logging.getLogger("grantflow")
 
 
 class ProgrammeRegistry:
@@ -99,6 +103,7 @@ class ProgrammeRegistry:
 
     def load(self, uow: UnitOfWork) -> None:
         rows = uow.programmes.all()
+        self._run_on_kept_versions(uow, rows)
         self._codes = {
             p.id: p.code for p in rows if p.id is not None and p.code in self.catalogue.programmes
         }
@@ -109,6 +114,27 @@ class ProgrammeRegistry:
             code = self._codes.get(kept.programme_id)
             if code is not None and kept.sha256 == self.catalogue.programmes[code].sha256:
                 self._versions[kept.programme_id] = kept.version
+
+    def _run_on_kept_versions(self, uow: UnitOfWork, rows: list[Programme]) -> None:
+        """A registered programme whose file is gone, or no longer loads, runs on by the last
+        version of its rules kept in the database: its cases, deadlines and pages keep working
+        (a broken file still has its incident)."""
+        lifecycle = self.catalogue.lifecycle
+        for row in rows:
+            if row.code in self.catalogue.programmes or row.id is None:
+                continue
+            kept = uow.programmes.versions(row.id)
+            if not kept:
+                continue
+            name = Path(f"{row.code} version {kept[-1].version} (kept in the database)")
+            data = kept[-1].content.encode("utf-8")
+            try:
+                pf = parse_programme(name, data, lifecycle.entry_states, lifecycle.deadlines)
+            except ProgrammeError as broken:
+                log.error("programme %s cannot run on its kept version: %s", row.code, broken)
+                continue
+            log.warning("programme %s has no loaded file: it runs on %s", row.code, name)
+            self.catalogue.programmes[row.code] = pf
 
     def version_of(self, programme_id: int) -> int | None:
         """The version of the programme's rules this process applies; None before it is kept."""
@@ -143,22 +169,30 @@ class ProgrammeRegistry:
         config = self.config_of(programme_id)
         return f"{config.reference_prefix if config else 'CASE'}-{case_id:05d}"
 
-    def public(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "code": code,
-                "title": pf.programme.title(),
-                "funder": pf.programme.funder,
-                "currency": pf.programme.currency,
-                "time_zone": pf.programme.time_zone,
-                "entry": pf.programme.entry,
-                "payment": pf.programme.payment.timing.value,
-                "source": pf.programme.source,
-                "file": pf.path.name,
-                "sha256": pf.sha256,
-            }
-            for code, pf in sorted(self.catalogue.programmes.items())
-        ]
+    def public(self, uow: UnitOfWork) -> list[dict[str, Any]]:
+        rows = {p.code: p for p in uow.programmes.all()}
+        found = []
+        for code, pf in sorted(self.catalogue.programmes.items()):
+            row = rows.get(code)
+            retired = row.retired_at if row is not None else None
+            found.append(
+                {
+                    "code": code,
+                    "title": pf.programme.title(),
+                    "funder": pf.programme.funder,
+                    "currency": pf.programme.currency,
+                    "time_zone": pf.programme.time_zone,
+                    "entry": pf.programme.entry,
+                    "payment": pf.programme.payment.timing.value,
+                    "source": pf.programme.source,
+                    "file": pf.path.name,
+                    "sha256": pf.sha256,
+                    "version": self._versions.get(self._ids.get(code, -1)),
+                    "retired_at": retired,
+                    "retired_reason": row.retired_reason if row is not None else None,
+                }
+            )
+        return found
 
     def _plan_round_deadlines(self, uow: UnitOfWork) -> None:
         """Each call's own deadlines (the lifecycle's `round` kinds), created once."""

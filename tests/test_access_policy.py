@@ -127,7 +127,13 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         "incident_id": incident,
         "user_id": sample.user,
         "token_id": sample.token,
-        "programme": "star-flere-skal-med-2017" if "calls" in path else "delmos-2018",
+        "programme": (
+            "star-flere-skal-med-2017"
+            if "calls" in path
+            else "dua-2021"
+            if path.endswith("/retire")
+            else "delmos-2018"
+        ),
         "call": "2017",
         "code": "delmos-2018",
         "slug": "not-found",
@@ -148,6 +154,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/incidents/{incident_id}/retry": {"reason": "again"},
             "/incidents/{incident_id}/cancel": {"reason": "never"},
             "/incidents/{incident_id}/move": {"reason": "later", "due_at": later},
+            "/programmes/{programme}/retire": {"reason": "wound down"},
             "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},

@@ -43,6 +43,8 @@ DESCRIPTIONS = {
     "guard-refused": "A rule of the lifecycle or the programme refused the transition; `guard` names it.",
     "method-not-allowed": "The resource does not accept this method.",
     "programme-unavailable": "The case's programme file is missing or broken, so its rules cannot be applied; an incident says why.",
+    "programme-retired": "The programme was retired: it takes no new cases; its running cases go on.",
+    "call-closed": "No call of the programme takes applications now; `calls` says when each closed or opens.",
     "unstorable-value": "The database refused a value as given (a NUL character in text, say); nothing was changed.",
     "database-unavailable": "The database did not answer in time; nothing was changed. Try again after Retry-After seconds.",
     "internal-error": "Something failed inside the service; nothing was changed.",

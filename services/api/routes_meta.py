@@ -53,8 +53,10 @@ def me(actor: ActorDep) -> Me:
 
 
 @router.get("/programmes", openapi_extra=declared(SIGNED_IN), tags=["meta"])
-def programmes(actor: ActorDep, services: ServicesDep) -> list[dict[str, Any]]:
-    return services.programmes.public()
+def programmes(actor: ActorDep, units: UnitsDep, services: ServicesDep) -> list[dict[str, Any]]:
+    """The programmes this service runs: their rules' version in use, and whether retired."""
+    with units.reading() as uow:
+        return services.programmes.public(uow)
 
 
 @router.get("/lifecycle", openapi_extra=declared(PUBLIC), tags=["meta"])

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from pydantic import BaseModel
 
 from services.api.deps import ActorDep, ServicesDep, UnitsDep
 from services.api.problems import PROBLEMS
+from services.incidents import Reason
 from services.policy import SIGNED_IN, declared
 from services.programme_versions import ProgrammeDiff, ProgrammeVersionPublic, ProgrammeVersions
+from workflow.access import Action
 
 router = APIRouter(responses=PROBLEMS, tags=["programmes"])
 Code = Annotated[str, Path(max_length=64)]
@@ -50,3 +54,21 @@ def diff(
     and the file's lines as a unified diff."""
     with units.reading() as uow:
         return ProgrammeVersions(services.programmes).diff(uow, programme, number, other)
+
+
+class Retired(BaseModel):
+    programme: str
+    retired_at: dt.datetime
+    reason: str
+
+
+@router.post("/programmes/{programme}/retire", openapi_extra=declared(Action.programmes_change))
+def retire(
+    programme: Code, why: Reason, actor: ActorDep, units: UnitsDep, services: ServicesDep
+) -> Retired:
+    """Retire a programme: it takes no new cases from now on; its running cases finish under
+    the rules they have, and its file may then be removed (the kept version runs on)."""
+    with units.writing() as uow:
+        at = services.changes.retire(uow, actor, programme, why.reason)
+        uow.commit()
+    return Retired(programme=programme, retired_at=at, reason=why.reason)

@@ -10,7 +10,7 @@ from services.cases.facts import load_facts
 from services.cases.records import store_records
 from services.cases.views import CaseViews, creation_snapshot
 from services.deadlines.extensions import effective_programme
-from services.errors import CallClosed, InvalidRequest
+from services.errors import CallClosed, InvalidRequest, ProgrammeRetired
 from services.policy import narrowed_to, require
 from services.programmes import ProgrammeRegistry
 from services.schemas import CasePublic, NewCase
@@ -18,7 +18,7 @@ from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
 from workflow.access import Action, Subject
 from workflow.actors import Actor
-from workflow.audit_chain import plain
+from workflow.audit_chain import format_time, plain
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.programmes import ProgrammeConfig
@@ -79,6 +79,13 @@ class CaseOpening:
         if new.agreement_id is not None and uow.organisations.agreement(new.agreement_id) is None:
             raise InvalidRequest(f"no agreement with id {new.agreement_id}", field="agreement_id")
         now = self.clock.now()
+        row = uow.programmes.by_code(new.programme)
+        if row is not None and row.retired_at is not None:
+            raise ProgrammeRetired(
+                f"{programme.title()} was retired on {row.retired_at:%Y-%m-%d}: it takes no new "
+                f"cases ({row.retired_reason}); its running cases go on",
+                retired_at=format_time(row.retired_at),
+            )
         programme = effective_programme(uow, programme, self.programmes.id_of(new.programme))
         call = programme.open_call(now)
         if programme.calls and call is None:

@@ -1,4 +1,5 @@
-"""Commands for the audit log: verify it, export it, sign its head."""
+"""Commands for the audit log: verify it, export it, sign its head, replay it against the
+lifecycle."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from services.auditing.export import write_export
 from services.auditing.signing import public_key_info, sign_head, signing_key, verify_against_head
 from services.cli.common import err, open_services, out
 from workflow.actors import SYSTEM
+from workflow.lifecycle import load_lifecycle
+from workflow.replay import replay
 
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 
@@ -86,3 +89,29 @@ def audit_sign_head() -> None:
         signed = sign_head(uow, signing_key(settings), SYSTEM, services.clock.now())
         uow.commit()
     out.print_json(data=signed)
+
+
+@audit_app.command("replay")
+def audit_replay(
+    events: Annotated[
+        Path | None,
+        typer.Option(help="an exported events.jsonl to replay instead of the database's log"),
+    ] = None,
+) -> None:
+    """Replay every recorded history against the lifecycle in states/; exits 1 naming the first
+    event that no longer fits (run it before changing states/ goes live)."""
+    lifecycle = load_lifecycle()
+    if events is not None:
+        with events.open(encoding="utf-8") as lines:
+            result = replay(lifecycle, (json.loads(line) for line in lines if line.strip()))
+    else:
+        units = open_services(register=False).units
+        with units.reading() as uow:
+            result = replay(lifecycle, (json.loads(p) for p in uow.audit.payloads(1, None)))
+    if result.misfit is None:
+        out.print(
+            f"[green]every history fits[/green]: {result.events} events, {result.cases} cases"
+        )
+        return
+    err.print(f"[red]event {result.misfit.seq} no longer fits[/red]: {result.misfit.problem}")
+    raise typer.Exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typer
 from rich.console import Console
 
 from config.settings import get_settings
@@ -37,6 +38,11 @@ def open_services(clock: Clock | None = None, *, register: bool = True) -> Servi
         settings.data_dir,
         limits_of(settings),
     )
+    try:
+        services.units.check_schema()
+    except RuntimeError as behind:
+        err.print(f"[red]{behind}[/red]")
+        raise typer.Exit(2) from None
     if register:
         start_up(services)
     else:

@@ -160,6 +160,29 @@ def programs_apply(
     out.print("restart grantflow's processes for their checks to use the new rules")
 
 
+@programs_app.command("retire")
+def programs_retire(
+    code: Annotated[str, typer.Argument(help="the programme's code")],
+    reason: Annotated[str, typer.Option("--reason", help="why it is retired")],
+    by: Annotated[str, typer.Option("--by", help="the administrator (name or id)")],
+) -> None:
+    """No new cases from now on; running cases finish under the rules they have, and the file
+    may then be removed (the version kept in the database runs on)."""
+    services = open_services(register=False)
+    try:
+        with services.units.writing() as uow:
+            user = find_user(uow, by)
+            if user is None:
+                err.print(f"[red]no user {by!r}[/red]")
+                raise typer.Exit(1)
+            at = services.changes.retire(uow, actor_of(user), code, reason)
+            uow.commit()
+    except ServiceError as refused:
+        err.print(f"[red]{refused.detail}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"{code} retired at {at.isoformat()}: it takes no new cases")
+
+
 def _show(plan: ProgrammePlan) -> None:
     out.print(
         f"{plan.programme}: version {plan.from_version} -> {plan.from_version + 1}", highlight=False

@@ -67,6 +67,9 @@ class Programme(SQLModel, table=True):
     # Confirmed decisions' total, kept with each confirmation in its transaction (the row is
     # locked while a decision checks the pool), so "how much is left" is one row, not a sum.
     committed: Decimal = money_column()
+    # Retired: no new cases from then on; running ones finish under the rules they have.
+    retired_at: dt.datetime | None = time_column(nullable=True)
+    retired_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class ProgrammeVersion(SQLModel, table=True):
