@@ -19,14 +19,18 @@ log = logging.getLogger("grantflow")
 
 def start_up(services: Services) -> None:
     """Register the programmes in one unit of work (processes starting together take turns) and
-    keep an incident open for each programme file that does not load."""
+    keep an incident open for each programme file that does not load, or differs from the
+    version in force."""
     catalogue = services.catalogue
     for name, problems in catalogue.broken.items():
         log.error("programme file %s is broken and does not run: %s", name, "; ".join(problems))
     with services.units.writing() as uow:
-        services.programmes.register(uow)
+        differing = services.programmes.register(uow)
+        for name, why in differing.items():
+            log.warning("programme file %s is not taken up: %s", name, "; ".join(why))
         loaded = {pf.path.name for pf in catalogue.programmes.values()}
-        incidents.programme_files(uow, catalogue.broken, loaded, services.clock.now())
+        not_in_force = {**catalogue.broken, **differing}
+        incidents.programme_files(uow, not_in_force, loaded, services.clock.now())
         uow.commit()
 
 

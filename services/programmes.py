@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,65 +33,72 @@ class ProgrammeRegistry:
         self._codes: dict[int, str] = {}
         self._ids: dict[str, int] = {}
         self._versions: dict[int, int] = {}
+        self._loaded = 0.0
 
-    def register(self, uow: UnitOfWork) -> None:
-        """Make sure every programme file has its row and its content kept as a version,
-        recording each new or changed file, and plan each call's own deadlines. Processes
+    def register(self, uow: UnitOfWork) -> dict[str, list[str]]:
+        """Give every new programme file its row and keep its content as version 1; plan each
+        call's own deadlines. A file that differs from the version in force is not taken up:
+        the programme runs on that version, and the file's name comes back with why, for an
+        incident (a change goes through `grantflow programs plan` and `apply`). Processes
         starting at once take turns here, so each change is recorded once."""
         uow.programmes.lock_registration()
         rows = {p.code: p for p in uow.programmes.all()}
+        differing: dict[str, list[str]] = {}
         for code, pf in self.catalogue.programmes.items():
             row = rows.get(code)
+            kept = uow.programmes.versions(row.id) if row is not None and row.id else []
+            if kept and kept[-1].sha256 != pf.sha256:
+                differing[pf.path.name] = [_differs(pf, kept)]
+                continue
             now = self.clock.now()
-            changed = row is None or row.config_sha256 != pf.sha256
             if row is None:
                 row = Programme(
                     code=code, title="", currency="", time_zone="", config_sha256="", loaded_at=now
                 )
-            if changed:
-                row.title = pf.programme.title()
-                row.currency = pf.programme.currency
-                row.time_zone = pf.programme.time_zone
-                row.config_sha256 = pf.sha256
-                row.loaded_at = now
-                uow.programmes.save(row)
-            version = self._keep_version(uow, row, pf, now, first=code not in rows)
-            if changed:
-                audit.record(
-                    uow,
-                    kind=EventKind.fact,
-                    actor=SYSTEM,
-                    now=now,
-                    transition="programme_registered",
-                    details={
-                        "programme": code,
-                        "file": pf.path.name,
-                        "sha256": pf.sha256,
-                        "version": version,
-                    },
-                )
+            if kept and row.config_sha256 == pf.sha256:
+                continue
+            row.title = pf.programme.title()
+            row.currency = pf.programme.currency
+            row.time_zone = pf.programme.time_zone
+            row.config_sha256 = pf.sha256
+            row.loaded_at = now
+            uow.programmes.save(row)
+            version = (
+                kept[-1].version
+                if kept
+                else self._first_version(uow, row, pf, now, new=code not in rows)
+            )
+            audit.record(
+                uow,
+                kind=EventKind.fact,
+                actor=SYSTEM,
+                now=now,
+                transition="programme_registered",
+                details={
+                    "programme": code,
+                    "file": pf.path.name,
+                    "sha256": pf.sha256,
+                    "version": version,
+                },
+            )
         self.load(uow)
         self._plan_round_deadlines(uow)
+        return differing
 
-    def _keep_version(
-        self, uow: UnitOfWork, row: Programme, pf: ProgrammeFile, now: dt.datetime, first: bool
+    def _first_version(
+        self, uow: UnitOfWork, row: Programme, pf: ProgrammeFile, now: dt.datetime, new: bool
     ) -> int:
-        """The number of the version holding this file's content, recorded if it is new."""
+        """Keep the file's content as version 1 of the programme's rules."""
         assert row.id is not None
-        kept = uow.programmes.versions(row.id)
-        if kept and kept[-1].sha256 == pf.sha256:
-            return kept[-1].version
-        if not kept:
-            reason = "first registration of the programme file"
-            if not first:
-                reason = "kept from this release on: earlier contents are known by hash only"
-        else:
-            reason = f"the file {pf.path.name} changed"
-        number = kept[-1].version + 1 if kept else 1
+        reason = (
+            "first registration of the programme file"
+            if new
+            else "kept from this release on: earlier contents are known by hash only"
+        )
         uow.programmes.add_version(
             ProgrammeVersion(
                 programme_id=row.id,
-                version=number,
+                version=1,
                 sha256=pf.sha256,
                 content=pf.content,
                 effective_from=now,
@@ -99,16 +107,19 @@ class ProgrammeRegistry:
                 reason=reason,
             )
         )
-        return number
+        return 1
 
     def load(self, uow: UnitOfWork) -> None:
+        """Read what the database says is in force: each programme's latest kept version is
+        the rules this process decides by, whatever the folder holds (a version applied by
+        another process since this one started is taken up here, without a restart)."""
+        self._loaded = time.monotonic()
         rows = uow.programmes.all()
         self._run_on_kept_versions(uow, rows)
         self._codes = {
             p.id: p.code for p in rows if p.id is not None and p.code in self.catalogue.programmes
         }
         self._ids = {code: pid for pid, code in self._codes.items()}
-        # The version whose content this process loaded: what it decides by.
         self._versions = {}
         for kept in uow.programmes.versions():
             code = self._codes.get(kept.programme_id)
@@ -116,25 +127,29 @@ class ProgrammeRegistry:
                 self._versions[kept.programme_id] = kept.version
 
     def _run_on_kept_versions(self, uow: UnitOfWork, rows: list[Programme]) -> None:
-        """A registered programme whose file is gone, or no longer loads, runs on by the last
-        version of its rules kept in the database: its cases, deadlines and pages keep working
-        (a broken file still has its incident)."""
+        """A programme runs on the latest version kept in the database when its file is gone,
+        no longer loads, or differs from it (each of those has its incident)."""
         lifecycle = self.catalogue.lifecycle
+        latest = {v.programme_id: v for v in uow.programmes.versions()}
         for row in rows:
-            if row.code in self.catalogue.programmes or row.id is None:
+            kept = latest.get(row.id or 0)
+            loaded = self.catalogue.programmes.get(row.code)
+            if kept is None or (loaded is not None and loaded.sha256 == kept.sha256):
                 continue
-            kept = uow.programmes.versions(row.id)
-            if not kept:
-                continue
-            name = Path(f"{row.code} version {kept[-1].version} (kept in the database)")
-            data = kept[-1].content.encode("utf-8")
+            name = Path(f"{row.code} version {kept.version} (kept in the database)")
+            data = kept.content.encode("utf-8")
             try:
                 pf = parse_programme(name, data, lifecycle.entry_states, lifecycle.deadlines)
             except ProgrammeError as broken:
                 log.error("programme %s cannot run on its kept version: %s", row.code, broken)
                 continue
-            log.warning("programme %s has no loaded file: it runs on %s", row.code, name)
+            log.warning("programme %s runs on %s", row.code, name)
             self.catalogue.programmes[row.code] = pf
+
+    def stale(self, every: float) -> bool:
+        """Whether the rules in force were last read `every` seconds ago or more: a version
+        applied by another process is taken up by loading again (`load`)."""
+        return time.monotonic() - self._loaded >= every
 
     def version_of(self, programme_id: int) -> int | None:
         """The version of the programme's rules this process applies; None before it is kept."""
@@ -224,3 +239,13 @@ class ProgrammeRegistry:
                             programme_version=self._versions.get(self._ids[code]),
                         )
                     )
+
+
+def _differs(pf: ProgrammeFile, kept: list[ProgrammeVersion]) -> str:
+    same = next((v.version for v in kept if v.sha256 == pf.sha256), None)
+    said = f"is version {same}" if same is not None else "holds rules no version has"
+    return (
+        f"{pf.path.name} {said}, but version {kept[-1].version} is in force and runs on: "
+        f"`grantflow programs plan {pf.path}` shows what applying the file would change, and "
+        "`grantflow programs apply` makes it the next version"
+    )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
 from config.settings import Settings, get_settings
@@ -20,7 +23,7 @@ from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.api.routes_programmes import router as programmes_router
 from services.auditing.signing import DailyHeadSigning, signing_key
-from services.container import build_services, limits_of, upload_limits_of
+from services.container import Services, build_services, limits_of, upload_limits_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
 from services.incidents import RetryPolicy
@@ -29,6 +32,16 @@ from services.scheduler import Scheduler
 from services.web import pages
 from workflow.catalogue import load_catalogue
 from workflow.clock import Clock, SystemClock
+
+log = logging.getLogger("grantflow")
+
+
+def _take_up_rules_in_force(services: Services) -> None:
+    try:
+        with services.units.reading() as uow:
+            services.programmes.load(uow)
+    except Exception as away:  # the rules in hand stay; the request meets the fault itself
+        log.warning("could not read the programme versions in force: %s", away)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -76,6 +89,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.refusals = RefusalLog(clock, settings.refusals_recorded_per_hour)
     app.state.keeper = keeper
     problems.install(app)
+
+    @app.middleware("http")
+    async def rules_in_force(request: Request, call_next: Any) -> Any:
+        """A programme version applied by another process is taken up within one sweep
+        interval, without a restart; the check costs nothing until it is due."""
+        if services.programmes.stale(settings.sweep_interval_seconds):
+            await run_in_threadpool(_take_up_rules_in_force, services)
+        return await call_next(request)
+
     routers = (
         cases_router,
         deadlines_router,

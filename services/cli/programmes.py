@@ -151,13 +151,12 @@ def programs_apply(
         f"{done.programme} version {done.from_version + 1} applied: {len(done.rules)} rules "
         f"changed, {len(done.moves)} deadlines moved"
     )
-    folder = services.catalogue.programmes.get(done.programme)
-    if folder is None or folder.path.resolve() != file.resolve():
+    if file.resolve().parent != get_settings().programmes_dir.resolve():
         out.print(
             "[yellow]keep this file in the programmes folder in place of the old one: it is "
             "what grantflow loads when it starts[/yellow]"
         )
-    out.print("restart grantflow's processes for their checks to use the new rules")
+    out.print("running grantflow processes take the new rules up at their next sweep")
 
 
 @programs_app.command("retire")

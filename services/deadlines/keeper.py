@@ -58,6 +58,8 @@ class DeadlineKeeper:
         started = self.clock.now()
         result = SweepResult(started_at=started)
         self._beat(started=started)
+        with self.units.reading() as uow:  # take up a version of the rules applied elsewhere
+            self.firing.programmes.load(uow)
         for job in self.jobs.values():
             # Read first: an idle sweep takes no write lock unless a job has nothing planned.
             with self.units.reading() as uow:
