@@ -40,7 +40,15 @@ def test_a_service_whose_scheduler_has_swept_is_well(env: dict[str, str]) -> Non
     result = grantflow(env, "doctor")
     assert result.returncode == 0, result.stdout + result.stderr
     checks = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("ok")]
-    assert checks == ["settings", "programmes", "database", "signing", "scheduler", "incidents"]
+    assert checks == [
+        "settings",
+        "programmes",
+        "database",
+        "lifecycle",
+        "signing",
+        "scheduler",
+        "incidents",
+    ]
 
 
 def test_a_scheduler_that_never_swept_is_named(env: dict[str, str]) -> None:

@@ -35,6 +35,7 @@ class Action(StrEnum):
     incidents_act = "incidents.act"
     deadlines_extend = "deadlines.extend"
     programmes_change = "programmes.change"
+    lifecycle_migrate = "lifecycle.migrate"
     access_manage = "access.manage"
 
 

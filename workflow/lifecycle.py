@@ -163,6 +163,9 @@ class Lifecycle:
     entry_states: tuple[str, ...]
     deadlines: Mapping[str, DeadlineKind] = field(default_factory=dict)
     creation_effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Raised with each change that renames or removes what recorded cases name; the step from
+    # the version before is declared in states/lifecycle_migrations.toml.
+    version: int = 1
 
     @cached_property
     def State(self) -> type[StrEnum]:
@@ -310,6 +313,7 @@ def parse_lifecycle(raw: Mapping[str, Any]) -> Lifecycle:
             entry_states=tuple(raw["entry_states"]),
             deadlines=deadlines,
             creation_effects={k: tuple(v) for k, v in raw.get("creation_effects", {}).items()},
+            version=int(raw.get("version", 1)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed lifecycle definition: missing or wrong {exc}") from exc

@@ -51,6 +51,12 @@ def _amended(event: Mapping[str, Any]) -> dict[str, Any]:
     return {**event["changes"], "version": event["case_version"], "updated_at": event["at"]}
 
 
+@folds(EventKind.migrated)
+def _migrated(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The same place under the lifecycle's new name for it: no move, a new version."""
+    return {"state": event["to_state"], "version": event["case_version"], "updated_at": event["at"]}
+
+
 @folds(EventKind.refusal)
 @folds(EventKind.fact)
 def _unchanged(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow.lifecycle import Lifecycle
+from workflow.lifecycle_migration import Renames
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,32 @@ class Replayed:
         return self.misfit is None
 
 
-def replay(lifecycle: Lifecycle, events: Iterable[Mapping[str, Any]]) -> Replayed:
-    """Walk the events in sequence order, case by case; stop at the first that does not fit."""
+def replay(
+    lifecycle: Lifecycle, events: Iterable[Mapping[str, Any]], renames: Renames | None = None
+) -> Replayed:
+    """Walk the events in sequence order, case by case; stop at the first that does not fit.
+    Names recorded under an earlier version of the lifecycle are read through `renames`."""
+    renames = renames or Renames({}, {})
     states: dict[int, str] = {}
     count = 0
     for event in events:
         count += 1
-        problem = _misfit(lifecycle, event, states)
+        problem = _misfit(lifecycle, _read_now(event, renames), states)
         if problem is not None:
             return Replayed(count, len(states), Misfit(event["seq"], event.get("case_id"), problem))
     return Replayed(count, len(states), None)
+
+
+def _read_now(event: Mapping[str, Any], renames: Renames) -> Mapping[str, Any]:
+    """The event with its states and transition called what the lifecycle calls them now."""
+    if event.get("kind") not in ("created", "transition", "migrated"):
+        return event
+    return {
+        **event,
+        "from_state": renames.state(event["from_state"]) if event.get("from_state") else None,
+        "to_state": renames.state(event["to_state"]) if event.get("to_state") else None,
+        "transition": renames.transition(event["transition"]) if event.get("transition") else None,
+    }
 
 
 def _misfit(lifecycle: Lifecycle, event: Mapping[str, Any], states: dict[int, str]) -> str | None:
@@ -52,6 +69,12 @@ def _misfit(lifecycle: Lifecycle, event: Mapping[str, Any], states: dict[int, st
         if to not in lifecycle.entry_states:
             return f"case {case_id} was created in {to!r}, which is no longer an entry state"
         states[case_id] = to
+        return None
+    if kind == "migrated":
+        to = event.get("to_state")
+        if to not in lifecycle.states:
+            return f"case {case_id} was migrated to {to!r}, which the lifecycle no longer has"
+        states[case_id] = str(to)
         return None
     if kind != "transition":
         return None  # facts, amendments and refusals move no case

@@ -12,6 +12,7 @@ class EventKind(StrEnum):
     refusal = "refusal"  # someone tried to move a case and was refused; the case did not change
     fact = "fact"  # something recorded that is not a move (a programme loaded, a file added, ...)
     amended = "amended"  # a case's facts changed without a move (a partner confirmed, ...)
+    migrated = "migrated"  # a new version of the lifecycle renamed the state the case is in
 
 
 class DeadlineStatus(StrEnum):

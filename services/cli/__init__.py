@@ -7,7 +7,7 @@ import typer
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from services.cli import audit, deadlines, incidents, operations, programmes, setup
+from services.cli import audit, deadlines, incidents, lifecycle, operations, programmes, setup
 from services.cli.common import err
 
 app = typer.Typer(
@@ -15,7 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (setup, programmes, audit, deadlines, incidents, operations):
+for module in (setup, programmes, lifecycle, audit, deadlines, incidents, operations):
     module.register(app)
 
 

@@ -14,8 +14,10 @@ from services.audit import verify
 from services.auditing.export import write_export
 from services.auditing.signing import public_key_info, sign_head, signing_key, verify_against_head
 from services.cli.common import err, open_services, out
+from states import load_definition
 from workflow.actors import SYSTEM
 from workflow.lifecycle import load_lifecycle
+from workflow.lifecycle_migration import Renames, parse_migrations
 from workflow.replay import replay
 
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
@@ -101,13 +103,17 @@ def audit_replay(
     """Replay every recorded history against the lifecycle in states/; exits 1 naming the first
     event that no longer fits (run it before changing states/ goes live)."""
     lifecycle = load_lifecycle()
+    steps = parse_migrations(load_definition("lifecycle_migrations"))
+    renames = Renames.of(s for s in steps if s.lifecycle == lifecycle.name)
     if events is not None:
         with events.open(encoding="utf-8") as lines:
-            result = replay(lifecycle, (json.loads(line) for line in lines if line.strip()))
+            recorded = (json.loads(line) for line in lines if line.strip())
+            result = replay(lifecycle, recorded, renames)
     else:
         units = open_services(register=False).units
         with units.reading() as uow:
-            result = replay(lifecycle, (json.loads(p) for p in uow.audit.payloads(1, None)))
+            recorded = (json.loads(p) for p in uow.audit.payloads(1, None))
+            result = replay(lifecycle, recorded, renames)
     if result.misfit is None:
         out.print(
             f"[green]every history fits[/green]: {result.events} events, {result.cases} cases"

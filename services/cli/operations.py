@@ -96,6 +96,7 @@ def diagnose(settings: Settings) -> Iterator[Finding]:
         yield reached
         if not reached.ok:
             return
+        yield _lifecycle(services)
         yield from _signing_key(services, settings)
         yield from _keeper(services, settings)
     finally:
@@ -138,6 +139,22 @@ def _database(services: Services, settings: Settings, shown: str) -> Finding:
             "check GRANTFLOW_DATABASE_URL and that the database server is running",
         )
     return Finding("database", True, f"{shown} reachable, schema at the migrations' head")
+
+
+def _lifecycle(services: Services) -> Finding:
+    lifecycle = services.catalogue.lifecycle
+    with services.units.reading() as uow:
+        unknown = {
+            s: n for s, n in uow.lifecycle.states_in_use().items() if s not in lifecycle.states
+        }
+    if unknown:
+        return Finding(
+            "lifecycle",
+            False,
+            f"cases are in states version {lifecycle.version} no longer has: {unknown}",
+            "`grantflow lifecycle plan` shows where they go; `grantflow lifecycle apply` moves them",
+        )
+    return Finding("lifecycle", True, f"{lifecycle.name} version {lifecycle.version}")
 
 
 _UPGRADE = "`grantflow db upgrade` (stop the service first; take a `grantflow backup` before)"

@@ -14,7 +14,7 @@ from workflow.audit_chain import INDEXED_FIELDS, StoredEvent, format_time
 from workflow.statuses import EventKind
 
 # What a case's read model is folded from (refusals and facts change no case).
-CASE_CHANGES = (EventKind.created, EventKind.transition, EventKind.amended)
+CASE_CHANGES = (EventKind.created, EventKind.transition, EventKind.amended, EventKind.migrated)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from services.storage.finances import FinanceRepository
 from services.storage.idempotency import IdempotencyRepository
 from services.storage.incidents import IncidentRepository
 from services.storage.keeper import KeeperRepository
+from services.storage.lifecycle import LifecycleRepository
 from services.storage.migrate import check_current
 from services.storage.notifications import NotificationRepository
 from services.storage.organisations import OrganisationRepository
@@ -123,6 +124,10 @@ class UnitOfWork:
     @cached_property
     def extensions(self) -> ExtensionRepository:
         return ExtensionRepository(self.session)
+
+    @cached_property
+    def lifecycle(self) -> LifecycleRepository:
+        return LifecycleRepository(self.session)
 
     @cached_property
     def bulk(self) -> BulkRepository:
