@@ -97,6 +97,12 @@ class ProgrammeChanges:
         lifecycle = self.catalogue.lifecycle
         return parse_programme(path, path.read_bytes(), lifecycle.entry_states, lifecycle.deadlines)
 
+    def parse(self, name: str, content: str) -> ProgrammeFile:
+        """A file's content sent rather than read (a proposal through the API), checked alike."""
+        lifecycle = self.catalogue.lifecycle
+        data = content.encode("utf-8")
+        return parse_programme(Path(name), data, lifecycle.entry_states, lifecycle.deadlines)
+
     def plan(self, uow: UnitOfWork, new: ProgrammeFile, *, lock: bool = False) -> ProgrammePlan:
         """What applying `new` would do; changes nothing."""
         code = new.programme.code

@@ -68,6 +68,16 @@ class People:
     org_ids: dict[str, int] = field(default_factory=dict)
 
 
+def add_user_with_token(app, clock: Clock, api: Api, name: str, role: Role) -> str:
+    """One more person (a second administrator, say), known to `api` by `name`."""
+    with app.state.services.units.writing() as uow:
+        user = add_user(uow, clock, name, role, None)
+        api.people.tokens[name] = create_token(uow, clock, user, label="test")
+        api.people.user_ids[name] = user.id  # type: ignore[assignment]
+        uow.commit()
+    return name
+
+
 def add_people(units: UnitsOfWork, clock: Clock) -> People:
     people = People()
     with units.writing() as uow:

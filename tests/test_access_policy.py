@@ -4,6 +4,7 @@ answer from every one of them is what the policy table (states/access.toml) says
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlmodel import select
 
 from services.access import add_user, create_token
 from services.policy import DECLARED, POLICY, PUBLIC, SIGNED_IN, document
+from services.programme_proposals import ProgrammeProposals, ProposalRequest
 from services.storage.keeping import Deadline, Incident
 from services.storage.models import WebSession
 from tests.support import Api, tables
@@ -82,6 +84,30 @@ def make_sample(api: Api, app) -> Sample:  # type: ignore[no-untyped-def]
     return Sample(case["id"], attachment, agreement, incident, spare.id, token, orgs)
 
 
+DELMOS = Path(__file__).resolve().parent.parent / "config" / "programmes" / "delmos-2018.toml"
+_edits = itertools.count(1)
+SOURCE = 'source = "agency practice: final report two months after the period"'
+
+
+def delmos_changed() -> str:
+    """The Delmos file with a rule's source worded as no version has had it yet."""
+    text = DELMOS.read_text(encoding="utf-8")
+    return text.replace(SOURCE, f'{SOURCE[:-1]}, reworded {next(_edits)}"', 1)
+
+
+def fresh_proposal(app) -> int:  # type: ignore[no-untyped-def]
+    """A proposal by an administrator other than the one the walk signs in as."""
+    services = app.state.services
+    other = Actor(None, "another admin", Role.admin)
+    request = ProposalRequest(content=delmos_changed(), reason="walk")
+    with services.units.writing() as uow:
+        made = ProgrammeProposals(services.changes, services.clock).propose(
+            uow, other, "delmos-2018", request
+        )
+        uow.commit()
+    return made.id
+
+
 def held_deadline_incident(app, case_id: int) -> int:  # type: ignore[no-untyped-def]
     """An open incident of a deadline that failed too often and waits for a person."""
     services = app.state.services
@@ -119,7 +145,9 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         case = api.create_case(
             "knivsta", "delmos-2018", "Joint", partner_ids=[sample.orgs["heby"]]
         )["id"]
+    proposal = fresh_proposal(api.client.app) if "{proposal_id}" in path else 0  # type: ignore[attr-defined]
     values = {
+        "proposal_id": proposal,
         "case_id": case,
         "name": "invite",
         "attachment_id": sample.attachment,
@@ -155,6 +183,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/incidents/{incident_id}/cancel": {"reason": "never"},
             "/incidents/{incident_id}/move": {"reason": "later", "due_at": later},
             "/programmes/{programme}/retire": {"reason": "wound down"},
+            "/programmes/{programme}/proposals": {"content": delmos_changed(), "reason": "walk"},
             "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},

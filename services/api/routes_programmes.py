@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, status
 from pydantic import BaseModel
 
 from services.api.deps import ActorDep, ServicesDep, UnitsDep
 from services.api.problems import PROBLEMS
+from services.container import Services
 from services.incidents import Reason
 from services.policy import SIGNED_IN, declared
+from services.programme_proposals import ProgrammeProposals, ProposalPublic, ProposalRequest
 from services.programme_versions import ProgrammeDiff, ProgrammeVersionPublic, ProgrammeVersions
 from workflow.access import Action
 
@@ -72,3 +74,54 @@ def retire(
         at = services.changes.retire(uow, actor, programme, why.reason)
         uow.commit()
     return Retired(programme=programme, retired_at=at, reason=why.reason)
+
+
+def _proposals(services: Services) -> ProgrammeProposals:
+    return ProgrammeProposals(services.changes, services.clock)
+
+
+@router.post(
+    "/programmes/{programme}/proposals",
+    openapi_extra=declared(Action.programmes_change),
+    status_code=status.HTTP_201_CREATED,
+)
+def propose(
+    programme: Code,
+    request: ProposalRequest,
+    actor: ActorDep,
+    units: UnitsDep,
+    services: ServicesDep,
+) -> ProposalPublic:
+    """Propose a new version of the programme's rules (the whole file, as `content`): the answer
+    carries its plan (rules that change, deadlines that move). Another administrator approves."""
+    with units.writing() as uow:
+        done = _proposals(services).propose(uow, actor, programme, request)
+        uow.commit()
+    return done
+
+
+@router.get(
+    "/programmes/{programme}/proposals/{proposal_id}",
+    openapi_extra=declared(Action.programmes_change),
+)
+def proposal(
+    programme: Code, proposal_id: Number, actor: ActorDep, units: UnitsDep, services: ServicesDep
+) -> ProposalPublic:
+    """A proposal, and whether applying it now would still do exactly its plan."""
+    with units.reading() as uow:
+        return _proposals(services).get(uow, actor, programme, proposal_id)
+
+
+@router.post(
+    "/programmes/{programme}/proposals/{proposal_id}/approve",
+    openapi_extra=declared(Action.programmes_change),
+)
+def approve(
+    programme: Code, proposal_id: Number, actor: ActorDep, units: UnitsDep, services: ServicesDep
+) -> ProposalPublic:
+    """Approve another administrator's proposal: it is applied exactly as planned, or refused
+    (409) when anything moved since."""
+    with units.writing() as uow:
+        done = _proposals(services).approve(uow, actor, programme, proposal_id)
+        uow.commit()
+    return done

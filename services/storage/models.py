@@ -89,6 +89,28 @@ class ProgrammeVersion(SQLModel, table=True):
     reason: str = Field(sa_type=Text)
 
 
+class ProgrammeProposal(SQLModel, table=True):
+    """A new version of a programme's rules one administrator proposed, with the plan of what it
+    would move, for another to approve (four eyes)."""
+
+    __tablename__ = "programme_proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    content: str = Field(sa_type=Text)
+    sha256: str = Field(max_length=64)
+    plan_hash: str = Field(max_length=64)
+    plan: str = Field(sa_type=Text, description="the plan as JSON, as made when proposed")
+    reason: str = Field(sa_type=Text)
+    proposed_by: int | None = None
+    proposed_by_name: str
+    proposed_at: dt.datetime = time_column()
+    status: str = Field(description="proposed or applied")
+    decided_by: int | None = None
+    decided_by_name: str | None = None
+    decided_at: dt.datetime | None = time_column(nullable=True)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
 

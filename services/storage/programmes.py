@@ -7,7 +7,13 @@ from decimal import Decimal
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from services.storage.models import Case, Disbursement, Programme, ProgrammeVersion
+from services.storage.models import (
+    Case,
+    Disbursement,
+    Programme,
+    ProgrammeProposal,
+    ProgrammeVersion,
+)
 
 # The advisory lock that programme registration holds: any constant no other lock uses.
 REGISTRATION = 0x6772616E74666C6F  # "grantflo"
@@ -50,6 +56,14 @@ class ProgrammeRepository:
     def add_version(self, version: ProgrammeVersion) -> None:
         self.session.add(version)
         self.session.flush()
+
+    def add_proposal(self, proposal: ProgrammeProposal) -> None:
+        self.session.add(proposal)
+        self.session.flush()
+
+    def proposal(self, proposal_id: int, *, lock: bool = False) -> ProgrammeProposal | None:
+        query = select(ProgrammeProposal).where(ProgrammeProposal.id == proposal_id)
+        return self.session.exec(query.with_for_update() if lock else query).first()
 
     def locked(self, programme_id: int) -> Programme:
         """The row, locked: two decisions racing for the last of a pool are taken one after
