@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import typer
 from rich.console import Console
 
 from config.settings import get_settings
+from services.access import actor_of, find_user
 from services.auditing.signing import DailyHeadSigning, signing_key
 from services.container import Services, build_services, limits_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
+from services.errors import ServiceError
 from services.incidents import RetryPolicy
+from services.storage.unit_of_work import UnitOfWork
+from workflow.actors import Actor
 from workflow.catalogue import Catalogue, load_catalogue
 from workflow.clock import Clock, SystemClock
 
+T = TypeVar("T")
 out = Console()
 err = Console(stderr=True)
 
@@ -49,6 +57,24 @@ def open_services(clock: Clock | None = None, *, register: bool = True) -> Servi
         with services.units.reading() as uow:
             services.programmes.load(uow)
     return services
+
+
+def as_person(by: str, act: Callable[[Services, UnitOfWork, Actor], T]) -> T:
+    """Do `act` in one unit of work as the user named `by` (name or id), so the audit log says
+    who; a refusal is said plainly and exits 1, and nothing is written."""
+    services = open_services(register=False)
+    try:
+        with services.units.writing() as uow:
+            user = find_user(uow, by)
+            if user is None:
+                err.print(f"[red]no user {by!r}[/red]")
+                raise typer.Exit(1)
+            done = act(services, uow, actor_of(user))
+            uow.commit()
+    except ServiceError as refused:
+        err.print(f"[red]{refused.detail}[/red]")
+        raise typer.Exit(1) from None
+    return done
 
 
 def make_keeper(clock: Clock | None = None) -> DeadlineKeeper:

@@ -12,10 +12,8 @@ import typer
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from services.access import actor_of, find_user
-from services.cli.common import err, make_keeper, open_services, out
+from services.cli.common import as_person, err, make_keeper, out
 from services.deadlines.extensions import ExtensionRequest
-from services.errors import ServiceError
 from services.scheduler import Scheduler
 from workflow.clock import Clock, SettableClock, SystemClock
 
@@ -95,18 +93,7 @@ def deadlines_extend(
         for error in wrong.errors(include_url=False):
             err.print(f"[red]--{error['loc'][0]}: {error['msg']}[/red]")
         raise typer.Exit(2) from None
-    services = open_services(register=False)
-    try:
-        with services.units.writing() as uow:
-            user = find_user(uow, by)
-            if user is None:
-                err.print(f"[red]no user {by!r}[/red]")
-                raise typer.Exit(1)
-            done = services.extensions.extend(uow, actor_of(user), programme, request)
-            uow.commit()
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
+    done = as_person(by, lambda s, uow, actor: s.extensions.extend(uow, actor, programme, request))
     out.print(
         f"extended {done.kind} of {done.programme} {done.call or f'case {done.case_id}'} "
         f"to {done.to.isoformat()}: {len(done.moved)} deadlines moved"

@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from services.access import actor_of, find_user
-from services.cli.common import err, open_services, out
-from services.errors import ServiceError
+from services.cli.common import as_person, err, open_services, out
 from services.incidents import IncidentPublic, Incidents, Move, Reason
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
@@ -82,16 +80,5 @@ Action = Callable[[Incidents, UnitOfWork, Actor], IncidentPublic]
 
 
 def _act(by: str, action: Action) -> None:
-    services = open_services(register=False)
-    try:
-        with services.units.writing() as uow:
-            user = find_user(uow, by)
-            if user is None:
-                err.print(f"[red]no user {by!r}[/red]")
-                raise typer.Exit(1)
-            done = action(Incidents(services.clock), uow, actor_of(user))
-            uow.commit()
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
+    done = as_person(by, lambda s, uow, actor: action(s.incidents, uow, actor))
     out.print(f"incident {done.id}: {done.status} {done.resolution or ''}")

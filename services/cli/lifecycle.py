@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from services.access import actor_of, find_user
-from services.cli.common import err, open_services, out
+from services.cli.common import as_person, err, open_services, out
 from services.container import Services
-from services.errors import ServiceError
 from services.lifecycle_changes import LifecycleChanges
 from states import load_definition
 from workflow.lifecycle_migration import parse_migrations
@@ -46,16 +44,5 @@ def lifecycle_apply(
     by: Annotated[str, typer.Option("--by", help="the administrator (name or id)")],
 ) -> None:
     """Move every case the plan names, in one transaction, each with a `migrated` event."""
-    services = open_services(register=False)
-    try:
-        with services.units.writing() as uow:
-            user = find_user(uow, by)
-            if user is None:
-                err.print(f"[red]no user {by!r}[/red]")
-                raise typer.Exit(1)
-            plan = changes(services).apply(uow, actor_of(user), reason)
-            uow.commit()
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
+    plan = as_person(by, lambda s, uow, actor: changes(s).apply(uow, actor, reason))
     out.print(f"{len(plan.moves)} cases moved to version {plan.version} of {plan.lifecycle}")

@@ -11,8 +11,7 @@ import typer
 from rich.table import Table
 
 from config.settings import get_settings
-from services.access import actor_of, find_user
-from services.cli.common import err, open_services, out
+from services.cli.common import as_person, err, open_services, out
 from services.errors import ServiceError
 from services.programme_changes import ProgrammePlan
 from services.programme_versions import ProgrammeVersions
@@ -132,21 +131,13 @@ def programs_apply(
 ) -> None:
     """Carry out FILE's plan in one transaction: a new version of the rules, its pending
     deadlines moved, the diff and every move in the audit log."""
-    services = open_services(register=False)
     try:
-        new = services.changes.read(file)
-        with services.units.writing() as uow:
-            user = find_user(uow, by)
-            if user is None:
-                err.print(f"[red]no user {by!r}[/red]")
-                raise typer.Exit(1)
-            done = services.changes.apply(uow, actor_of(user), new, reason, plan)
-            uow.commit()
+        done = as_person(
+            by,
+            lambda s, uow, actor: s.changes.apply(uow, actor, s.changes.read(file), reason, plan),
+        )
     except ProgrammeError as broken:
         _broken(broken)
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
     out.print(
         f"{done.programme} version {done.from_version + 1} applied: {len(done.rules)} rules "
         f"changed, {len(done.moves)} deadlines moved"
@@ -167,18 +158,7 @@ def programs_retire(
 ) -> None:
     """No new cases from now on; running cases finish under the rules they have, and the file
     may then be removed (the version kept in the database runs on)."""
-    services = open_services(register=False)
-    try:
-        with services.units.writing() as uow:
-            user = find_user(uow, by)
-            if user is None:
-                err.print(f"[red]no user {by!r}[/red]")
-                raise typer.Exit(1)
-            at = services.changes.retire(uow, actor_of(user), code, reason)
-            uow.commit()
-    except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
-        raise typer.Exit(1) from None
+    at = as_person(by, lambda s, uow, actor: s.changes.retire(uow, actor, code, reason))
     out.print(f"{code} retired at {at.isoformat()}: it takes no new cases")
 
 
