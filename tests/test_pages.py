@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support import Api
+from tests.test_partners import named_cluster
 
 CHROMIUM = os.environ.get("GRANTFLOW_CHROMIUM", "/usr/bin/chromium")
 # Tests write only to temporary folders; `make screenshots` points this at docs/screenshots to
@@ -225,3 +226,18 @@ def test_screenshots_of_the_demo_for_the_readme(
     page.goto(f"{live_server}/ui/programmes/star-flere-skal-med-2017?lang=da")
     expect(page.locator("table.chart")).to_contain_text("Afsluttet")
     page.screenshot(path=shots / "dashboard.png", full_page=True)
+
+
+def test_a_caseworker_sees_an_invited_partner_and_confirms_it_from_the_case_page(
+    api: Api, live_server: str, page: Page
+) -> None:
+    case_id, heby, _tierp = named_cluster(api)
+    sign_in(page, live_server, api.people.tokens["caseworker"])
+    page.goto(f"{live_server}/ui/cases/{case_id}")
+    invited = page.locator("ul.invited li", has_text="Heby")
+    expect(invited).to_have_count(1)
+    invited.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".banner.ok")).to_contain_text("Partner confirmed the joint application")
+    expect(page.locator("ul.invited li", has_text="Heby")).to_have_count(0)
+    confirmed = api.get("caseworker", f"/cases/{case_id}").json()
+    assert heby in [p["organisation_id"] for p in confirmed["parties"]]

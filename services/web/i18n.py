@@ -168,6 +168,13 @@ WORDS: dict[str, dict[str, str]] = {
         "sv": "Tidsfrist avbruten",
         "da": "Frist annulleret",
     },
+    "invited_partners": {
+        "en": "Invited, not yet confirmed",
+        "sv": "Inbjudna, ännu inte bekräftade",
+        "da": "Inviteret, endnu ikke bekræftet",
+    },
+    "confirm_partner": {"en": "Confirm", "sv": "Bekräfta", "da": "Bekræft"},
+    "attachment": {"en": "File added", "sv": "Fil tillagd", "da": "Fil tilføjet"},
     "partner_confirmed": {
         "en": "Partner confirmed the joint application",
         "sv": "Partner bekräftade den gemensamma ansökan",

@@ -14,8 +14,9 @@ from services.entry import fire_transition
 from services.errors import NotFound, ServiceError
 from services.numbers import whole_number
 from services.organisations import list_organisations
-from services.policy import declared
+from services.policy import allows, declared
 from services.web import diagram
+from services.web.i18n import words
 from services.web.rendering import (
     LangDep,
     SessionDep,
@@ -28,7 +29,7 @@ from services.web.rendering import (
     time_left,
 )
 from services.web.sessions import BrowserSession
-from workflow.access import Action
+from workflow.access import Action, Subject
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import InvalidInputs, TransitionSpec, label_in
 
@@ -72,6 +73,28 @@ async def fire_from_form(
             request, session, lang, case_id, refusal=_explain(refused), status=_status_of(refused)
         )
     return RedirectResponse(f"/ui/cases/{case_id}?{urlencode({'done': name})}", status_code=303)
+
+
+@router.post(
+    "/ui/cases/{case_id}/partners/{organisation_id}/confirm",
+    openapi_extra=declared(Action.case_partner),
+)
+async def confirm_partner_from_form(
+    request: Request, case_id: int, organisation_id: int, session: SessionDep, lang: LangDep
+) -> Response:
+    """A partner's applicant, or a caseworker, confirms the partner joins the application."""
+    await checked_form(request, session)
+    services = services_of(request)
+    try:
+        with services.units.writing() as uow:
+            services.partners.confirm(uow, session.actor, case_id, organisation_id)
+            uow.commit()
+    except ServiceError as refused:
+        return _case_page(
+            request, session, lang, case_id, refusal=_explain(refused), status=_status_of(refused)
+        )
+    done = urlencode({"done": "partner_confirmed"})
+    return RedirectResponse(f"/ui/cases/{case_id}?{done}", status_code=303)
 
 
 @router.post("/ui/cases/{case_id}/attachments", openapi_extra=declared(Action.case_attach))
@@ -153,7 +176,14 @@ def _case_page(
         money=case_money,
         diagram=diagram.render(lifecycle, lang, case.state, path),
         done=done,
-        done_label=label_in(done_spec.label, lang, done) if done_spec else done,
+        done_label=label_in(done_spec.label, lang, done)
+        if done_spec
+        else words(lang).get(done, done),
+        may_confirm=[
+            o
+            for o in case.invited_partners
+            if allows(session.actor, Action.case_partner, Subject(frozenset({o}), o))
+        ],
         refusal=refusal,
         now=now,
         local=lambda at: local_time(services, at, case.programme),
