@@ -46,6 +46,7 @@ test-postgres: $(VENV)/.test-installed $(CHROMIUM)
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/suite.py --postgres-url $(POSTGRES_URL)
 	$(BIN)/python bench/pages.py --results bench/RESULTS.md
+	$(BIN)/python bench/inbox_order.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

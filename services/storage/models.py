@@ -140,7 +140,10 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_grant_case_programme_state", "programme_id", "state"),
         Index("ix_grant_case_organisation", "organisation_id"),
-        Index("ix_grant_case_state", "state"),
+        # The inbox's order, newest change first, one page at a time: of every case, and of
+        # the cases in one state (which also serves finding the cases in a state).
+        Index("ix_grant_case_updated_at_id", "updated_at", "id"),
+        Index("ix_grant_case_state_updated_at_id", "state", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
