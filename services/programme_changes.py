@@ -25,7 +25,7 @@ from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.deadlines import rule_due
 from workflow.programme_diff import RuleChange, rule_changes
-from workflow.programmes import ProgrammeConfig, ProgrammeFile, parse_programme
+from workflow.programmes import ProgrammeConfig, ProgrammeFile
 from workflow.statuses import EventKind
 
 
@@ -94,14 +94,11 @@ class ProgrammeChanges:
 
     def read(self, path: Path) -> ProgrammeFile:
         """The file, checked as the loader checks every programme file."""
-        lifecycle = self.catalogue.lifecycle
-        return parse_programme(path, path.read_bytes(), lifecycle.entry_states, lifecycle.deadlines)
+        return self.catalogue.parse(path, path.read_bytes())
 
     def parse(self, name: str, content: str) -> ProgrammeFile:
         """A file's content sent rather than read (a proposal through the API), checked alike."""
-        lifecycle = self.catalogue.lifecycle
-        data = content.encode("utf-8")
-        return parse_programme(Path(name), data, lifecycle.entry_states, lifecycle.deadlines)
+        return self.catalogue.parse(Path(name), content.encode("utf-8"))
 
     def plan(self, uow: UnitOfWork, new: ProgrammeFile, *, lock: bool = False) -> ProgrammePlan:
         """What applying `new` would do; changes nothing."""
@@ -215,10 +212,7 @@ class ProgrammeChanges:
         return now
 
     def _parse(self, kept: ProgrammeVersion) -> ProgrammeFile:
-        lifecycle = self.catalogue.lifecycle
-        name = Path(f"version {kept.version}")
-        data = kept.content.encode("utf-8")
-        return parse_programme(name, data, lifecycle.entry_states, lifecycle.deadlines)
+        return self.catalogue.parse(Path(f"version {kept.version}"), kept.content.encode("utf-8"))
 
     def _record(
         self,

@@ -18,7 +18,7 @@ from workflow.actors import SYSTEM
 from workflow.catalogue import Catalogue
 from workflow.clock import Clock
 from workflow.deadlines import rule_due
-from workflow.programmes import ProgrammeConfig, ProgrammeError, ProgrammeFile, parse_programme
+from workflow.programmes import ProgrammeConfig, ProgrammeError, ProgrammeFile
 from workflow.statuses import EventKind
 
 log = logging.getLogger("grantflow")
@@ -115,31 +115,31 @@ class ProgrammeRegistry:
         another process since this one started is taken up here, without a restart)."""
         self._loaded = time.monotonic()
         rows = uow.programmes.all()
-        self._run_on_kept_versions(uow, rows)
+        kept = uow.programmes.versions()
+        self._run_on_kept_versions(rows, {v.programme_id: v for v in kept})
         self._codes = {
             p.id: p.code for p in rows if p.id is not None and p.code in self.catalogue.programmes
         }
         self._ids = {code: pid for pid, code in self._codes.items()}
         self._versions = {}
-        for kept in uow.programmes.versions():
-            code = self._codes.get(kept.programme_id)
-            if code is not None and kept.sha256 == self.catalogue.programmes[code].sha256:
-                self._versions[kept.programme_id] = kept.version
+        for version in kept:
+            code = self._codes.get(version.programme_id)
+            if code is not None and version.sha256 == self.catalogue.programmes[code].sha256:
+                self._versions[version.programme_id] = version.version
 
-    def _run_on_kept_versions(self, uow: UnitOfWork, rows: list[Programme]) -> None:
+    def _run_on_kept_versions(
+        self, rows: list[Programme], latest: dict[int, ProgrammeVersion]
+    ) -> None:
         """A programme runs on the latest version kept in the database when its file is gone,
         no longer loads, or differs from it (each of those has its incident)."""
-        lifecycle = self.catalogue.lifecycle
-        latest = {v.programme_id: v for v in uow.programmes.versions()}
         for row in rows:
             kept = latest.get(row.id or 0)
             loaded = self.catalogue.programmes.get(row.code)
             if kept is None or (loaded is not None and loaded.sha256 == kept.sha256):
                 continue
             name = Path(f"{row.code} version {kept.version} (kept in the database)")
-            data = kept.content.encode("utf-8")
             try:
-                pf = parse_programme(name, data, lifecycle.entry_states, lifecycle.deadlines)
+                pf = self.catalogue.parse(name, kept.content.encode("utf-8"))
             except ProgrammeError as broken:
                 log.error("programme %s cannot run on its kept version: %s", row.code, broken)
                 continue

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from workflow.engine import Engine
 from workflow.lifecycle import Lifecycle, load_lifecycle
-from workflow.programmes import ProgrammeConfig, ProgrammeError, ProgrammeFile, load_programmes
+from workflow.programmes import (
+    ProgrammeConfig,
+    ProgrammeError,
+    ProgrammeFile,
+    load_programmes,
+    parse_programme,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,11 @@ class Catalogue:
     def programme(self, code: str) -> ProgrammeConfig | None:
         found = self.programmes.get(code)
         return found.programme if found else None
+
+    def parse(self, name: Path, data: bytes) -> ProgrammeFile:
+        """A programme file's bytes, from the folder, the database or a request, checked as
+        every programme file is against this lifecycle; ProgrammeError names what is wrong."""
+        return parse_programme(name, data, self.lifecycle.entry_states, self.lifecycle.deadlines)
 
 
 def load_catalogue(programmes_dir: Path, *, strict: bool = True) -> Catalogue:

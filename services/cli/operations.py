@@ -26,7 +26,7 @@ from services.deadlines.keeper import DeadlineKeeper
 from services.settings_reference import settings_reference
 from services.storage.backup import CopyError, sqlite_path
 from services.storage.db import Limits
-from services.storage.migrate import upgrade
+from services.storage.migrate import SchemaNotCurrent, upgrade
 from workflow.catalogue import Catalogue, load_catalogue
 from workflow.clock import SystemClock
 
@@ -127,9 +127,8 @@ def _database(services: Services, settings: Settings, shown: str) -> Finding:
         )
     try:
         services.units.check_schema()
-    except RuntimeError as behind:
-        said = str(behind).split(": run")[0]
-        return Finding("database", False, f"{shown} is reachable, but {said}", _UPGRADE)
+    except SchemaNotCurrent as behind:
+        return Finding("database", False, f"{shown} is reachable, but {behind.said}", _UPGRADE)
     except Exception as away:  # any driver's failure to connect says the same to a person
         first_line = str(away).strip().splitlines()[0] if str(away).strip() else repr(away)
         return Finding(
