@@ -10,6 +10,7 @@ import base64
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, JsonValue, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -129,6 +130,85 @@ class Settings(BaseSettings):
         json_schema_extra=_production("required"),
     )
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^/\s]+(/[^\s]*)?$",
+        description="Where people reach the pages: the start of every link in a mail.",
+        json_schema_extra=_production("the service's HTTPS address"),
+    )
+    mail_from: str = Field(
+        default="grantflow <grantflow@localhost>",
+        min_length=3,
+        description="The sender of every mail (`From`); its domain also ends each Message-ID.",
+        json_schema_extra=_production("an address of the agency's domain"),
+    )
+    smtp_host: str = Field(
+        default="",
+        description="The SMTP server mail is sent through. Empty: no mail leaves the machine; "
+        "each message is written as a `.eml` file to the mail folder instead.",
+        json_schema_extra=_production("required"),
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the SMTP connection with STARTTLS before logging in and sending.",
+        json_schema_extra=_production("`true`, unless the server is on the same host"),
+    )
+    smtp_username: str = Field(
+        default="", description="Log in to the SMTP server as this user; empty: no login."
+    )
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="The SMTP user's password.")
+    smtp_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How long one SMTP exchange may wait for the server. A message the "
+        "connection dropped after handing over is not sent again without a person's word.",
+    )
+    mail_folder: Path | None = Field(
+        default=None,
+        description="Where mail is written when no SMTP server is set (`<data_dir>/mail` "
+        "when unset): one `.eml` file a message, to read in any mail program.",
+    )
+    mail_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        le=100,
+        description="A message that cannot be sent is tried this many times, then it is dead "
+        "and an open incident says why.",
+    )
+    mail_first_retry_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="The wait before a failed message's second attempt; each next wait doubles, "
+        "up to six hours.",
+    )
+    mail_digest_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="The hour (in the mail time zone) the daily digests go out.",
+    )
+    mail_language: Literal["sv", "da", "en"] = Field(
+        default="sv",
+        description="The language of mail to a person who has not chosen one (an organisation "
+        "without one is written to in its country's).",
+    )
+    mail_time_zone: str = Field(
+        default="Europe/Stockholm",
+        description="The time zone of the digest hour and of times written in mail.",
+    )
+
+    @field_validator("mail_time_zone")
+    @classmethod
+    def _a_time_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r} (an IANA name: Europe/Stockholm)"
+            ) from None
+        return name
+
     @field_validator("audit_signing_key")
     @classmethod
     def _a_signing_key(cls, key: SecretStr | None) -> SecretStr | None:
@@ -153,6 +233,10 @@ class Settings(BaseSettings):
             raise ValueError("GRANTFLOW_ALLOW_DEMO_DATA must be false in production")
         if self.environment == "production" and self.audit_signing_key is None:
             raise ValueError("GRANTFLOW_AUDIT_SIGNING_KEY is required in production")
+        if self.environment == "production" and not self.smtp_host:
+            raise ValueError("GRANTFLOW_SMTP_HOST is required in production")
+        if self.mail_folder is None:
+            self.mail_folder = self.data_dir / "mail"
         return self
 
     @property

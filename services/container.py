@@ -16,6 +16,10 @@ from services.cases.views import CaseViews
 from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
+from services.mail.composing import Composer
+from services.mail.contacts import Contacts
+from services.mail.outbox import Outbox
+from services.mail.queueing import Notices
 from services.programme_changes import ProgrammeChanges
 from services.programmes import ProgrammeRegistry
 from services.storage.db import Database, Limits
@@ -43,6 +47,22 @@ class Services:
     incidents: Incidents
     extensions: DeadlineExtensions
     changes: ProgrammeChanges
+    notices: Notices
+    outbox: Outbox
+    contacts: Contacts
+
+
+@dataclass(frozen=True)
+class MailOptions:
+    """What mail needs to know when it is written: where the pages are, and the local time."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    time_zone: str = "Europe/Stockholm"
+    language: str = "sv"  # a person's who has not chosen one
+
+
+def mail_options_of(settings: Settings) -> MailOptions:
+    return MailOptions(settings.public_url, settings.mail_time_zone, settings.mail_language)
 
 
 def upload_limits_of(settings: Settings) -> tuple[int, frozenset[str]]:
@@ -66,11 +86,15 @@ def build_services(
     data_dir: Path,
     limits: Limits | None = None,
     upload_limits: tuple[int, frozenset[str]] = (MAX_ATTACHMENT_BYTES, frozenset(CONTENT_TYPES)),
+    mail: MailOptions = MailOptions(),
 ) -> Services:
     units = UnitsOfWork(Database(database_url, limits=limits))
     programmes = ProgrammeRegistry(catalogue, clock)
     views = CaseViews(programmes)
-    transitions = CaseTransitions(catalogue, clock, programmes, views)
+    notices = Notices(
+        catalogue, programmes, Composer(mail.time_zone), mail.public_url, mail.language
+    )
+    transitions = CaseTransitions(catalogue, clock, programmes, views, notices)
     return Services(
         units=units,
         catalogue=catalogue,
@@ -84,7 +108,10 @@ def build_services(
         partners=Partners(clock, views),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
-        incidents=Incidents(clock),
+        incidents=Incidents(clock, Outbox(clock)),
         extensions=DeadlineExtensions(clock, programmes),
         changes=ProgrammeChanges(catalogue, programmes, clock),
+        notices=notices,
+        outbox=Outbox(clock),
+        contacts=Contacts(clock),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,23 @@ class DemoUser:
     role: Role
     token: str
     organisation: str | None = None
+    digest: bool = False  # one mail each morning instead of one an event
+
+
+def demo_address(who: str, where: str) -> str:
+    """An address under `.example` (RFC 2606): the demo can never mail a real agency."""
+    slug = "".join(c for c in unicodedata.normalize("NFKD", where.lower()) if c.isalnum())
+    local = ".".join(
+        "".join(c for c in unicodedata.normalize("NFKD", part) if c.isalnum())
+        for part in who.lower().split()
+        if part.isalpha()
+    )
+    return f"{local}@{slug}.example"
 
 
 # Well-known tokens, for a demo on one's own machine only (settings refuse them in production).
 USERS = [
-    DemoUser("Anna Lind", Role.caseworker, "demo-caseworker"),
+    DemoUser("Anna Lind", Role.caseworker, "demo-caseworker", digest=True),
     DemoUser("David Holm", Role.caseworker, "demo-caseworker-2"),
     DemoUser("Björn Berg", Role.approver, "demo-approver"),
     DemoUser("Cecilia Ek", Role.auditor, "demo-auditor"),
@@ -84,7 +97,13 @@ def load_demo(database_url: str, catalogue: Catalogue, data_dir: Path) -> list[D
         orgs: dict[str, int] = {}
         for name, kind, country, number in ORGANISATIONS:
             org = uow.organisations.by_name(name) or uow.organisations.add(
-                Organisation(name=name, kind=kind, country=country, org_number=number)
+                Organisation(
+                    name=name,
+                    kind=kind,
+                    country=country,
+                    org_number=number,
+                    email=demo_address("registrator", name),
+                )
             )
             assert org.id is not None
             orgs[name] = org.id
@@ -93,6 +112,8 @@ def load_demo(database_url: str, catalogue: Catalogue, data_dir: Path) -> list[D
             user = uow.people.user_named(u.name) or add_user(
                 uow, clock, u.name, u.role, orgs[u.organisation] if u.organisation else None
             )
+            user.email = demo_address(u.name, "grantflow")
+            user.mail_digest = u.digest
             create_token(uow, clock, user, label="demo", token=u.token)
             actors[u.token] = actor_of(user)
         for name in ("Arbetsförmedlingen", "Aalborg Kommune"):

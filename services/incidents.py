@@ -12,9 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from config.settings import Settings
 from services import audit
 from services.errors import Conflict, NotFound
+from services.mail.outbox import Outbox, Word
 from services.policy import require
 from services.schemas import Page
 from services.storage.keeping import Deadline, Incident
+from services.storage.outbox import Mail
 from services.storage.unit_of_work import UnitOfWork
 from services.times import Instant
 from workflow.access import Action
@@ -35,6 +37,7 @@ class IncidentPublic(BaseModel):
     deadline_id: int | None
     case_id: int | None
     programme_id: int | None
+    mail_id: int | None = None
     error: str
     attempts: int
     first_seen: dt.datetime
@@ -132,6 +135,33 @@ def deadline_fired(uow: UnitOfWork, deadline: Deadline, now: dt.datetime) -> Non
         uow.incidents.save(incident)
 
 
+def mail_failed(uow: UnitOfWork, mail: Mail, error: str, now: dt.datetime) -> Incident:
+    """A message that is dead, or whose fate is unknown, waits for a person's word."""
+    incident = _opened(
+        uow,
+        IncidentKind.mail,
+        f"mail:{mail.id}",
+        error,
+        now,
+        mail_id=mail.id,
+        case_id=mail.case_id,
+        programme_id=mail.programme_id,
+    )
+    incident.attempts = max(mail.attempts, 1)
+    uow.incidents.save(incident)
+    return incident
+
+
+def mail_settled(
+    uow: UnitOfWork, mail: Mail, resolution: str, actor: Actor | None, now: dt.datetime
+) -> None:
+    """A person said what becomes of a message: its incident is over."""
+    incident = uow.incidents.open_for(IncidentKind.mail, f"mail:{mail.id}")
+    if incident is not None:
+        _resolve(incident, resolution, actor, now)
+        uow.incidents.save(incident)
+
+
 def programme_files(
     uow: UnitOfWork, broken: dict[str, list[str]], loaded: set[str], now: dt.datetime
 ) -> None:
@@ -147,8 +177,9 @@ def programme_files(
 
 
 class Incidents:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, outbox: Outbox) -> None:
         self.clock = clock
+        self.outbox = outbox
 
     def page(
         self,
@@ -167,7 +198,12 @@ class Incidents:
         )
 
     def retry(self, uow: UnitOfWork, actor: Actor, incident_id: int, why: Reason) -> IncidentPublic:
-        """Try the deadline again at the keeper's next sweep; the incident stays open until it fires."""
+        """Try the deadline again at the keeper's next sweep; the incident stays open until it
+        fires. A message's incident: send it again (a person's word that it may go twice)."""
+        mail_id = self._mail_of(uow, incident_id)
+        if mail_id is not None:
+            self.outbox.settle(uow, actor, mail_id, "resend", Word(reason=why.reason))
+            return self._public(uow, incident_id)
         incident, deadline = self._deadline_incident(uow, actor, incident_id)
         deadline.status, deadline.retry_at = DeadlineStatus.failing, self.clock.now()
         uow.deadlines.save(deadline)
@@ -198,7 +234,12 @@ class Incidents:
     def cancel(
         self, uow: UnitOfWork, actor: Actor, incident_id: int, why: Reason
     ) -> IncidentPublic:
-        """The deadline will not fire: a person decided so, and said why."""
+        """The deadline will not fire (or the message will not go): a person decided so, and
+        said why."""
+        mail_id = self._mail_of(uow, incident_id)
+        if mail_id is not None:
+            self.outbox.settle(uow, actor, mail_id, "cancel", Word(reason=why.reason))
+            return self._public(uow, incident_id)
         incident, deadline = self._deadline_incident(uow, actor, incident_id)
         now = self.clock.now()
         event = self._audit(uow, actor, "deadline_cancelled", deadline, why.reason, incident)
@@ -209,6 +250,15 @@ class Incidents:
         _resolve(incident, f"cancelled: {why.reason}", actor, now)
         uow.incidents.save(incident)
         return IncidentPublic.model_validate(incident)
+
+    def _mail_of(self, uow: UnitOfWork, incident_id: int) -> int | None:
+        incident = uow.incidents.get(incident_id)
+        if incident is None or incident.kind != IncidentKind.mail:
+            return None
+        return incident.mail_id
+
+    def _public(self, uow: UnitOfWork, incident_id: int) -> IncidentPublic:
+        return IncidentPublic.model_validate(uow.incidents.get(incident_id))
 
     def _deadline_incident(
         self, uow: UnitOfWork, actor: Actor, incident_id: int

@@ -1,4 +1,5 @@
-"""APScheduler as an alarm clock: it wakes the deadline keeper; the deadline table is the truth.
+"""APScheduler as an alarm clock: it wakes the deadline keeper and the mail sender; the deadline
+table and the outbox are the truth.
 
 One job sweeps at a fixed interval, and a second, one-off job is set for the next due time so a
 deadline fires on its minute rather than up to an interval late. Nothing about any deadline lives
@@ -17,13 +18,17 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from services.deadlines.keeper import DeadlineKeeper
+from services.mail.sender import MailSender
 
 log = logging.getLogger("grantflow.scheduler")
 
 
 class Scheduler:
-    def __init__(self, keeper: DeadlineKeeper, interval: dt.timedelta) -> None:
+    def __init__(
+        self, keeper: DeadlineKeeper, interval: dt.timedelta, sender: MailSender | None = None
+    ) -> None:
         self.keeper = keeper
+        self.sender = sender
         self.interval = interval
         self._stopped = threading.Event()
         self.aps = BackgroundScheduler(
@@ -64,6 +69,21 @@ class Scheduler:
             self._wake_at_next_due()
         except Exception:  # a failed sweep is logged and retried at the next trigger
             log.exception("deadline sweep failed")
+        # After the deadlines, so what they told goes out in the same wake-up; apart from them,
+        # so a mail server that is away holds up no deadline.
+        if self.sender is not None and not self._stopped.is_set():
+            try:
+                sent = self.sender.send_due()
+                if sent.handled:
+                    log.info(
+                        "mail: %d sent, %d to retry, %d dead, %d unknown",
+                        sent.sent,
+                        sent.retried,
+                        sent.dead,
+                        sent.unknown,
+                    )
+            except Exception:
+                log.exception("sending mail failed")
 
     def _wake_at_next_due(self) -> None:
         due = self.keeper.next_due_at()

@@ -110,6 +110,9 @@ class Api:
     def post(self, who: str, path: str, **kw: Any) -> httpx.Response:
         return self.client.post(path, headers=self.headers(who, kw.pop("headers", None)), **kw)
 
+    def patch(self, who: str, path: str, **kw: Any) -> httpx.Response:
+        return self.client.patch(path, headers=self.headers(who, kw.pop("headers", None)), **kw)
+
     def create_case(
         self, who: str, programme: str, title: str = "A case", **fields: Any
     ) -> dict[str, Any]:

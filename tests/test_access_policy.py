@@ -19,6 +19,7 @@ from services.policy import DECLARED, POLICY, PUBLIC, SIGNED_IN, document
 from services.programme_proposals import ProgrammeProposals, ProposalRequest
 from services.storage.keeping import Deadline, Incident
 from services.storage.models import WebSession
+from services.storage.outbox import Mail
 from tests.support import Api, tables
 from workflow.access import Action, Subject
 from workflow.actors import Actor, Role
@@ -57,6 +58,7 @@ class Sample:
     user: int
     token: int
     orgs: dict[str, int]
+    mail: int
 
 
 def make_sample(api: Api, app) -> Sample:  # type: ignore[no-untyped-def]
@@ -81,7 +83,25 @@ def make_sample(api: Api, app) -> Sample:  # type: ignore[no-untyped-def]
         create_token(uow, services.clock, spare)
         token = uow.people.tokens_of(spare.id)[0].id
         uow.commit()
-    return Sample(case["id"], attachment, agreement, incident, spare.id, token, orgs)
+    mail = dead_mail(app, case["id"])
+    return Sample(case["id"], attachment, agreement, incident, spare.id, token, orgs, mail)
+
+
+def dead_mail(app, case_id: int) -> int:  # type: ignore[no-untyped-def]
+    """A message the sender gave up on, waiting for a person's word."""
+    services = app.state.services
+    now = services.clock.now()
+    with services.units.writing() as uow:
+        mail = uow.mail.add(
+            Mail(
+                case_id=case_id, about="invite", category="decision", to_address="a@example.se",
+                language="sv", subject="s", text_body="t", html_body="h", status="dead",
+                attempts=6, created_at=now,
+            )
+        )  # fmt: skip
+        uow.commit()
+        assert mail.id is not None
+        return mail.id
 
 
 DELMOS = Path(__file__).resolve().parent.parent / "config" / "programmes" / "delmos-2018.toml"
@@ -146,8 +166,13 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "knivsta", "delmos-2018", "Joint", partner_ids=[sample.orgs["heby"]]
         )["id"]
     proposal = fresh_proposal(api.client.app) if "{proposal_id}" in path else 0  # type: ignore[attr-defined]
+    mail = sample.mail
+    if method == "POST" and "{mail_id}" in path:
+        mail = dead_mail(api.client.app, sample.case)  # type: ignore[attr-defined]
     values = {
         "proposal_id": proposal,
+        "mail_id": mail,
+        "word": "cancel",
         "case_id": case,
         "name": "invite",
         "attachment_id": sample.attachment,
@@ -172,7 +197,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
     kw: dict[str, Any] = {"url": path.format(**values)}
     if path.endswith("/snapshot"):
         kw["params"] = {"as_of": "2030-01-01"}
-    if method == "POST":
+    if method in ("POST", "PATCH"):
         later = (dt.datetime(2030, 1, 1, tzinfo=dt.UTC)).isoformat()
         kw["json"] = {
             "/cases": {"programme": "delmos-2018", "title": "New", "organisation_id": sample.orgs["knivsta"]},
@@ -187,6 +212,10 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
+            "/mail/{mail_id}/{word}": {"reason": "walk"},
+            "/organisations/{organisation_id}/contact": {"language": "sv"},
+            "/users/{user_id}/mail": {"digest": True},
+            "/me/mail": {"reminders": True},
         }.get(route.path)  # fmt: skip
         if route.path.endswith("/attachments"):
             kw = {"url": kw["url"], "files": {"file": ("b.pdf", b"%PDF b")}}
@@ -206,6 +235,11 @@ def expected(route: APIRoute, actor: Actor, sample: Sample) -> tuple[str, int | 
         )
     elif "{agreement_id}" in route.path:
         subject = Subject(frozenset({sample.orgs["knivsta"], sample.orgs["heby"]}))
+    elif action is Action.contacts_manage and "{organisation_id}" in route.path:
+        heby = sample.orgs["heby"]
+        subject = Subject(frozenset({heby}), heby)
+    elif action is Action.contacts_manage:  # another person's: never an applicant's to change
+        subject = Subject()
     elif action is Action.case_open:
         subject = Subject(frozenset({sample.orgs["knivsta"]}), sample.orgs["knivsta"])
     decision = POLICY.decide(actor, action, subject)

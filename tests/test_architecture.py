@@ -12,13 +12,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Entry points: each opens its units of work and commits them (an API route, a page, a CLI
-# command, the keeper's loop, the demo loader and the generator, which are CLI commands).
+# command, the keeper's loop, the mail sender, the demo loader and the generator, which are CLI
+# commands).
 ENTRY_POINTS = (
     "services/api/",
     "services/web/",
     "services/cli/",
     "services/entry.py",
     "services/deadlines/keeper.py",
+    "services/mail/sender.py",
     "services/demo.py",
     "services/generate.py",
 )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mail_server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMMES = ROOT / "config" / "programmes"
 
@@ -48,7 +50,17 @@ def test_a_service_whose_scheduler_has_swept_is_well(env: dict[str, str]) -> Non
         "signing",
         "scheduler",
         "incidents",
+        "mail",
     ]
+
+
+def test_an_smtp_server_that_does_not_answer_is_named(env: dict[str, str]) -> None:
+    assert grantflow(env, "deadlines", "run-due").returncode == 0
+    away = {"GRANTFLOW_SMTP_HOST": "127.0.0.1", "GRANTFLOW_SMTP_PORT": str(free_port())}
+    result = grantflow(env | away, "doctor")
+    assert result.returncode == 1
+    assert failed(result) == ["mail"]
+    assert "does not answer" in result.stdout and "GRANTFLOW_SMTP_HOST" in result.stdout
 
 
 def test_a_scheduler_that_never_swept_is_named(env: dict[str, str]) -> None:

@@ -110,10 +110,16 @@ def test_one_cases_final_report_deadline_moves_with_its_reminder_and_no_other(
         to="2018-01-31T23:59:00+01:00",
     )  # fmt: skip
     assert answer.status_code == 201, answer.text
-    assert sorted(m["kind"] for m in answer.json()["moved"]) == ["final_report", "report_reminder"]
+    assert sorted(m["kind"] for m in answer.json()["moved"]) == [
+        "final_report",
+        "report_last_reminder",
+        "report_reminder",
+    ]
     after = due(ours)
     assert after["final_report"] == "2018-01-31T22:59:00Z"
     assert after["report_reminder"] == "2018-01-17T22:59:00Z"  # two weeks before, as the rule says
+    # Three days before is Sunday the 28th: a reminder moves to the working day before it.
+    assert after["report_last_reminder"] == "2018-01-26T22:59:00Z"
     assert due(other) == before_other
 
 

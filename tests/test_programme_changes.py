@@ -72,7 +72,8 @@ def test_a_later_report_month_for_a_running_round_is_planned_then_applied_exactl
     plan = json.loads(planned.stdout)
     assert plan["rules"] == [{"key": "deadlines.final_report.months", "was": 2, "now": 3}]
     moves = {(m["case_id"], m["kind"]): (at(m["was"]), at(m["to"])) for m in plan["moves"]}
-    assert set(moves) == {(i, k) for i in round_of_50 for k in ("final_report", "report_reminder")}
+    reminded = ("final_report", "report_reminder", "report_last_reminder")
+    assert set(moves) == {(i, k) for i in round_of_50 for k in reminded}
     assert {moves[(i, "final_report")] for i in round_of_50} == {(at(TWO_MONTHS), at(THREE_MONTHS))}
     assert {pending(api, i)["final_report"] for i in round_of_50} == {TWO_MONTHS}  # unchanged
 
@@ -81,7 +82,7 @@ def test_a_later_report_month_for_a_running_round_is_planned_then_applied_exactl
         "--plan", plan["plan"],
     )  # fmt: skip
     assert applied.returncode == 0, applied.stderr
-    assert "100 deadlines moved" in applied.stdout
+    assert "150 deadlines moved" in applied.stdout
     after = {i: pending(api, i) for i in round_of_50}
     assert {a["final_report"] for a in after.values()} == {THREE_MONTHS}
     assert all(

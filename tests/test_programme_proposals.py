@@ -38,7 +38,7 @@ def test_one_administrator_proposes_another_approves_and_it_is_applied_as_planne
     assert proposal["plan"]["rules"] == [
         {"key": "deadlines.final_report.months", "was": 2, "now": 3}
     ]
-    assert len(proposal["plan"]["moves"]) == 6  # three reports and their reminders
+    assert len(proposal["plan"]["moves"]) == 9  # three reports and their two reminders each
     url = f"/programmes/delmos-2018/proposals/{proposal['id']}"
 
     own = api.post("admin", f"{url}/approve")

@@ -37,6 +37,10 @@ class Action(StrEnum):
     programmes_change = "programmes.change"
     lifecycle_migrate = "lifecycle.migrate"
     access_manage = "access.manage"
+    mail_read = "mail.read"
+    mail_manage = "mail.manage"
+    mail_preferences = "mail.preferences"
+    contacts_manage = "contacts.manage"
 
 
 class Scope(StrEnum):

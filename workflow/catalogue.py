@@ -7,6 +7,7 @@ from pathlib import Path
 
 from workflow.engine import Engine
 from workflow.lifecycle import Lifecycle, load_lifecycle
+from workflow.notices import NoticeRules, load_notice_rules
 from workflow.programmes import (
     ProgrammeConfig,
     ProgrammeError,
@@ -23,6 +24,7 @@ class Catalogue:
     programmes: dict[str, ProgrammeFile]
     # Files that could not be loaded, by name, with why: their programmes do not run.
     broken: dict[str, list[str]] = field(default_factory=dict)
+    notices: NoticeRules = field(default_factory=lambda: NoticeRules({}))
 
     def programme(self, code: str) -> ProgrammeConfig | None:
         found = self.programmes.get(code)
@@ -31,18 +33,30 @@ class Catalogue:
     def parse(self, name: Path, data: bytes) -> ProgrammeFile:
         """A programme file's bytes, from the folder, the database or a request, checked as
         every programme file is against this lifecycle; ProgrammeError names what is wrong."""
-        return parse_programme(name, data, self.lifecycle.entry_states, self.lifecycle.deadlines)
+        return parse_programme(
+            name,
+            data,
+            self.lifecycle.entry_states,
+            self.lifecycle.deadlines,
+            notice_names(self.lifecycle),
+        )
 
 
 def load_catalogue(programmes_dir: Path, *, strict: bool = True) -> Catalogue:
     """Read and check every definition. A broken lifecycle always raises; a broken programme
     file raises when `strict`, and otherwise leaves only its own programme out (in `broken`)."""
     lifecycle = load_lifecycle()
+    names = notice_names(lifecycle)
     programmes, broken = load_programmes(
-        programmes_dir, lifecycle.entry_states, lifecycle.deadlines
+        programmes_dir, lifecycle.entry_states, lifecycle.deadlines, names
     )
     if strict and broken:
         raise ProgrammeError(
             programmes_dir, [f"{name}: {'; '.join(problems)}" for name, problems in broken.items()]
         )
-    return Catalogue(lifecycle, Engine(lifecycle), programmes, broken)
+    return Catalogue(lifecycle, Engine(lifecycle), programmes, broken, load_notice_rules(names))
+
+
+def notice_names(lifecycle: Lifecycle) -> set[str]:
+    """What a notification rule may be about: a transition or a deadline kind."""
+    return {t.name for t in lifecycle.transitions} | set(lifecycle.deadlines)

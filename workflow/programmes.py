@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import tomllib
 from collections.abc import Iterable
@@ -16,6 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workflow.notices import NoticeRule
+from workflow.programme_problems import describe
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 
@@ -208,6 +210,8 @@ class ProgrammeConfig(_Strict):
     costs: Costs | None = None
     certification: Certification | None = None
     allocation: AllocationRule | None = None
+    # Who hears what, where this programme says otherwise than states/notifications.toml.
+    notifications: dict[str, NoticeRule] = Field(default_factory=dict)
 
     def call(self, code: str | None) -> Call | None:
         return next((c for c in self.calls if c.code == code), None)
@@ -260,13 +264,20 @@ class ProgrammeError(ValueError):
 
 
 def load_programme_file(
-    path: Path, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
+    path: Path,
+    entry_states: Iterable[str],
+    deadline_kinds: Iterable[str] = (),
+    notice_names: Iterable[str] = (),
 ) -> ProgrammeFile:
-    return parse_programme(path, path.read_bytes(), entry_states, deadline_kinds)
+    return parse_programme(path, path.read_bytes(), entry_states, deadline_kinds, notice_names)
 
 
 def parse_programme(
-    path: Path, data: bytes, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
+    path: Path,
+    data: bytes,
+    entry_states: Iterable[str],
+    deadline_kinds: Iterable[str] = (),
+    notice_names: Iterable[str] = (),
 ) -> ProgrammeFile:
     """A programme from the bytes of its file (`path` names it in problems): from the folder,
     or a version kept in the database."""
@@ -278,7 +289,7 @@ def parse_programme(
         programme = ProgrammeConfig.model_validate(raw)
     except ValidationError as exc:
         raise ProgrammeError(
-            path, [_describe(err) for err in exc.errors(include_url=False)]
+            path, [describe(err, ProgrammeConfig) for err in exc.errors(include_url=False)]
         ) from None
     entry_states = tuple(entry_states)
     problems = []
@@ -296,6 +307,12 @@ def parse_programme(
             problems.append(
                 f"deadlines.{kind}.before: {rule.before!r} is not a deadline of this programme"
             )
+    names = set(notice_names)
+    problems += [
+        f"notifications.{name}: no transition or deadline kind of that name"
+        for name in programme.notifications
+        if names and name not in names
+    ]
     problems += _cycles(programme)
     if problems:
         raise ProgrammeError(path, problems)
@@ -327,16 +344,20 @@ def _cycles(programme: ProgrammeConfig) -> list[str]:
 
 
 def load_programmes(
-    directory: Path, entry_states: Iterable[str], deadline_kinds: Iterable[str] = ()
+    directory: Path,
+    entry_states: Iterable[str],
+    deadline_kinds: Iterable[str] = (),
+    notice_names: Iterable[str] = (),
 ) -> tuple[dict[str, ProgrammeFile], dict[str, list[str]]]:
     """Every programme in `directory` that loads, by code; and each file that does not, by file
     name, with its problems. One broken file stops only its own programme."""
     entry_states, deadline_kinds = tuple(entry_states), tuple(deadline_kinds)
+    notice_names = tuple(notice_names)
     loaded: dict[str, ProgrammeFile] = {}
     broken: dict[str, list[str]] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
-            pf = load_programme_file(path, entry_states, deadline_kinds)
+            pf = load_programme_file(path, entry_states, deadline_kinds, notice_names)
         except ProgrammeError as exc:
             broken[path.name] = exc.problems
             continue
@@ -346,38 +367,3 @@ def load_programmes(
             continue
         loaded[pf.programme.code] = pf
     return loaded, broken
-
-
-def _describe(err: Any) -> str:
-    key = ".".join(str(p) for p in err["loc"]) or "(file)"
-    if err["type"] == "extra_forbidden":
-        return f"{key}: unknown key{_hint(err['loc'])}"
-    if err["type"] == "missing":
-        return f"{key}: required key is missing"
-    return f"{key}: {err['msg']}"
-
-
-def _hint(loc: tuple[Any, ...]) -> str:
-    """'did you mean ...?' from the keys the schema allows where the unknown one stands."""
-    model: Any = ProgrammeConfig
-    for part in loc[:-1]:
-        field = (
-            model.model_fields.get(part)
-            if isinstance(part, str) and hasattr(model, "model_fields")
-            else None
-        )
-        if field is None:
-            continue
-        inner = field.annotation
-        for arg in getattr(inner, "__args__", ()) or (inner,):
-            if hasattr(arg, "model_fields"):
-                model = arg
-                break
-            for sub in getattr(arg, "__args__", ()):
-                if hasattr(sub, "model_fields"):
-                    model = sub
-    known = list(getattr(model, "model_fields", {}))
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-    if close:
-        return f": did you mean {close[0]!r}?"
-    return f" (allowed here: {', '.join(known)})" if known else ""

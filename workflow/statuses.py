@@ -31,6 +31,27 @@ class IncidentStatus(StrEnum):
 class IncidentKind(StrEnum):
     deadline = "deadline"
     programme_file = "programme_file"
+    mail = "mail"
+
+
+class MailStatus(StrEnum):
+    held = "held"  # waits for its recipient's daily digest
+    pending = "pending"  # to be sent at its next_attempt_at (again, after a failure)
+    sending = "sending"  # a sender took it and has not yet said how it went
+    sent = "sent"
+    # The connection dropped after the message was handed over: it may have arrived. It is never
+    # sent again without a person's word (an open incident asks for it).
+    unknown = "unknown"
+    dead = "dead"  # refused for good, or failed too often: an open incident says why
+    digested = "digested"  # went out inside a digest (digest_id)
+    no_address = "no_address"  # its recipient has no address: nothing was sent
+    cancelled = "cancelled"  # a person decided it is not to be sent
+
+
+class MailCategory(StrEnum):
+    decision = "decision"  # always sent, at once: no one can turn it off or hold it for a digest
+    event = "event"  # a caseworker on a digest gets it in the next morning's mail
+    reminder = "reminder"  # a person may turn reminders off
 
 
 class DecisionStatus(StrEnum):

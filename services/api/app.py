@@ -19,15 +19,20 @@ from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
 from services.api.routes_deadlines import router as deadlines_router
 from services.api.routes_incidents import router as incidents_router
+from services.api.routes_mail import router as mail_router
 from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.api.routes_programmes import router as programmes_router
-from services.auditing.signing import DailyHeadSigning, signing_key
-from services.container import Services, build_services, limits_of, upload_limits_of
-from services.deadlines.keeper import DeadlineKeeper
+from services.container import (
+    Services,
+    build_services,
+    limits_of,
+    mail_options_of,
+    upload_limits_of,
+)
 from services.entry import start_up
-from services.incidents import RetryPolicy
 from services.refusals import RefusalLog
+from services.runtime import keeper_of, sender_of
 from services.scheduler import Scheduler
 from services.web import pages
 from workflow.catalogue import load_catalogue
@@ -58,10 +63,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings.data_dir,
         limits_of(settings),
         upload_limits_of(settings),
+        mail_options_of(settings),
     )
-    keeper = DeadlineKeeper(
-        services, jobs=[DailyHeadSigning(signing_key(settings))], retries=RetryPolicy.of(settings)
-    )
+    keeper = keeper_of(settings, services)
+    sender = sender_of(settings, services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,7 +74,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         start_up(services)
         scheduler = None
         if settings.run_scheduler:
-            scheduler = Scheduler(keeper, dt.timedelta(seconds=settings.sweep_interval_seconds))
+            interval = dt.timedelta(seconds=settings.sweep_interval_seconds)
+            scheduler = Scheduler(keeper, interval, sender)
             scheduler.start()
         yield
         if scheduler is not None:
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         programmes_router,
         audit_router,
         admin_router,
+        mail_router,
     )
     for router in (*routers, meta_router):
         app.include_router(router)

@@ -20,6 +20,8 @@ from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.keeper import DeadlineKeeper
 from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
+from services.mail.contacts import Contacts
+from services.mail.outbox import Outbox
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.actors import Actor
 from workflow.catalogue import Catalogue
@@ -80,6 +82,8 @@ PartnersDep = Annotated[Partners, Depends(_service("partners"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]
+OutboxDep = Annotated[Outbox, Depends(_service("outbox"))]
+ContactsDep = Annotated[Contacts, Depends(_service("contacts"))]
 ExtensionsDep = Annotated[DeadlineExtensions, Depends(_service("extensions"))]
 CatalogueDep = Annotated[Catalogue, Depends(_service("catalogue"))]
 ClockDep = Annotated[Clock, Depends(_service("clock"))]

@@ -13,6 +13,7 @@ from services.cases.records import cancel_obsolete_deadlines, store_records
 from services.cases.views import CaseViews
 from services.cases.visibility import acts_on, visible_case
 from services.errors import PreconditionFailed
+from services.mail.queueing import Notices
 from services.policy import require_on_case
 from services.programmes import ProgrammeRegistry
 from services.schemas import TransitionResult
@@ -54,11 +55,13 @@ class CaseTransitions:
         clock: Clock,
         programmes: ProgrammeRegistry,
         views: CaseViews,
+        notices: Notices,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
         self.programmes = programmes
         self.views = views
+        self.notices = notices
 
     def fire(
         self,
@@ -134,6 +137,16 @@ class CaseTransitions:
             details={**firing.explanation, **(details or {})},
         )
         uow.cases.apply(case, updates(event.body))
+        said = firing.inputs.get("reason") or firing.inputs.get("note")
+        self.notices.tell(
+            uow,
+            firing.transition.name,
+            case.programme_id,
+            case,
+            now,
+            event_seq=event.seq,
+            note=str(said) if said else None,
+        )
         return Fired(case, firing, event)
 
     def record_refusal(

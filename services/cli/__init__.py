@@ -1,5 +1,5 @@
 """The `grantflow` command: serve, migrate, manage users and tokens, verify the audit log, keep
-deadlines and act on incidents, load demo data, check health, back up and restore."""
+deadlines and act on incidents, send mail, load demo data, check health, back up and restore."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import typer
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from services.cli import audit, deadlines, incidents, lifecycle, operations, programmes, setup
+from services.cli import (
+    audit,
+    deadlines,
+    incidents,
+    lifecycle,
+    mail,
+    operations,
+    programmes,
+    setup,
+)
 from services.cli.common import err
 
 app = typer.Typer(
@@ -15,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (setup, programmes, lifecycle, audit, deadlines, incidents, operations):
+for module in (setup, programmes, lifecycle, audit, deadlines, incidents, mail, operations):
     module.register(app)
 
 

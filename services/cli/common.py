@@ -10,12 +10,12 @@ from rich.console import Console
 
 from config.settings import get_settings
 from services.access import actor_of, find_user
-from services.auditing.signing import DailyHeadSigning, signing_key
-from services.container import Services, build_services, limits_of
+from services.container import Services, build_services, limits_of, mail_options_of
 from services.deadlines.keeper import DeadlineKeeper
 from services.entry import start_up
 from services.errors import ServiceError
-from services.incidents import RetryPolicy
+from services.mail.sender import MailSender
+from services.runtime import keeper_of, sender_of
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor
 from workflow.catalogue import Catalogue, load_catalogue
@@ -45,6 +45,7 @@ def open_services(clock: Clock | None = None, *, register: bool = True) -> Servi
         clock or SystemClock(),
         settings.data_dir,
         limits_of(settings),
+        mail=mail_options_of(settings),
     )
     try:
         services.units.check_schema()
@@ -78,9 +79,8 @@ def as_person(by: str, act: Callable[[Services, UnitOfWork, Actor], T]) -> T:
 
 
 def make_keeper(clock: Clock | None = None) -> DeadlineKeeper:
-    settings = get_settings()
-    return DeadlineKeeper(
-        open_services(clock),
-        jobs=[DailyHeadSigning(signing_key(settings))],
-        retries=RetryPolicy.of(settings),
-    )
+    return keeper_of(get_settings(), open_services(clock))
+
+
+def make_sender(clock: Clock | None = None) -> MailSender:
+    return sender_of(get_settings(), open_services(clock, register=False))

@@ -12,8 +12,9 @@ import typer
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from services.cli.common import as_person, err, make_keeper, out
+from services.cli.common import as_person, err, make_keeper, open_services, out
 from services.deadlines.extensions import ExtensionRequest
+from services.runtime import keeper_of, sender_of
 from services.scheduler import Scheduler
 from workflow.clock import Clock, SettableClock, SystemClock
 
@@ -103,11 +104,13 @@ def deadlines_extend(
 
 
 def scheduler() -> None:
-    """Run the deadline scheduler alone (for deployments with several API workers)."""
+    """Run the deadline scheduler and the mail sender alone (for deployments with several API
+    workers)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    keeper = make_keeper()
-    running = Scheduler(keeper, timedelta(seconds=settings.sweep_interval_seconds))
+    services = open_services()
+    interval = timedelta(seconds=settings.sweep_interval_seconds)
+    running = Scheduler(keeper_of(settings, services), interval, sender_of(settings, services))
     running.start()
     signal.signal(signal.SIGTERM, lambda *_: running.stop())
     try:

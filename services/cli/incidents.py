@@ -36,7 +36,7 @@ def incidents_list(
     with services.units.reading() as uow:
         staff = Actor(None, "command line", Role.auditor)  # reads, as an auditor would
         status = None if all_ else IncidentStatus.open
-        found = Incidents(services.clock).page(uow, staff, status, 200)
+        found = services.incidents.page(uow, staff, status, 200)
     table = Table(title="Incidents")
     for column in ("id", "status", "subject", "attempts", "last seen", "error"):
         table.add_column(column)

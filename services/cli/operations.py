@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,7 @@ def diagnose(settings: Settings) -> Iterator[Finding]:
         yield _lifecycle(services)
         yield from _signing_key(services, settings)
         yield from _keeper(services, settings)
+        yield _mail(services, settings)
     finally:
         services.units.dispose()
 
@@ -221,6 +223,36 @@ def _keeper(services: Services, settings: Settings) -> Iterator[Finding]:
         )
     else:
         yield Finding("incidents", True, "none open")
+
+
+def _mail(services: Services, settings: Settings) -> Finding:
+    with services.units.reading() as uow:
+        waiting, oldest = uow.mail.backlog()
+    if not settings.smtp_host:
+        return Finding("mail", True, f"written to {settings.mail_folder} (no SMTP server set)")
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=5) as smtp:
+            smtp.ehlo()
+    except (OSError, smtplib.SMTPException) as away:
+        return Finding(
+            "mail",
+            False,
+            f"the SMTP server {where} does not answer ({away}); {waiting} messages wait",
+            "check GRANTFLOW_SMTP_HOST and GRANTFLOW_SMTP_PORT, and that the relay lets this "
+            "host in",
+        )
+    late = oldest is not None and dt.datetime.now(dt.UTC) - oldest > dt.timedelta(
+        seconds=settings.stale_after_seconds
+    )
+    if late:
+        return Finding(
+            "mail",
+            False,
+            f"{waiting} messages wait, the oldest due since {oldest:%Y-%m-%d %H:%M} UTC",
+            "is a scheduler running? `grantflow mail list --status pending` says why each waits",
+        )
+    return Finding("mail", True, f"sent through {where}; {waiting} messages waiting")
 
 
 def backup(

@@ -120,6 +120,15 @@ class DeadlineFiring:
         elif deadline.call_code:
             subject = f"{subject}: {programme.title() if programme else ''} ({deadline.call_code})"
         assert deadline.programme_id is not None
+        self.transitions.notices.tell(
+            uow,
+            kind.name,
+            deadline.programme_id,
+            case,
+            now,
+            due_at=self._due_of_what_is_reminded(uow, deadline, kind),
+            call_code=deadline.call_code,
+        )
         uow.notifications.add(
             Notification(
                 case_id=deadline.case_id,
@@ -150,6 +159,23 @@ class DeadlineFiring:
         deadline.outcome, deadline.event_seq = f"flagged: {subject}", event.seq
         uow.deadlines.save(deadline)
         return "flagged"
+
+    def _due_of_what_is_reminded(
+        self, uow: UnitOfWork, deadline: Deadline, kind: DeadlineKind
+    ) -> dt.datetime | None:
+        """A reminder tells when what it reminds of is due (the final report, say)."""
+        programme = self.programmes.config_of(deadline.programme_id)
+        rule = programme.deadlines.get(kind.name) if programme else None
+        if rule is None or rule.before is None or deadline.case_id is None:
+            return None
+        return next(
+            (
+                d.due_at
+                for d in uow.deadlines.pending_of_case(deadline.case_id)
+                if d.kind == rule.before
+            ),
+            None,
+        )
 
     def _cancel(
         self,

@@ -111,11 +111,12 @@ class Incident(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(description="deadline or programme_file")
+    kind: str = Field(description="deadline, programme_file or mail")
     subject: str = Field(description="what failed: deadline:<id>, or the programme file's name")
     deadline_id: int | None = Field(default=None, foreign_key="deadline.id")
     case_id: int | None = Field(default=None, foreign_key="grant_case.id")
     programme_id: int | None = Field(default=None, foreign_key="programme.id")
+    mail_id: int | None = Field(default=None, foreign_key="mail.id")
     error: str = Field(sa_type=Text)
     attempts: int = 1
     first_seen: dt.datetime = time_column()

@@ -28,6 +28,11 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(description="municipality, region, non_profit, foundation or agency")
     country: str = Field(max_length=2)
     org_number: str | None = None
+    email: str | None = Field(default=None, description="where the organisation's mail goes")
+    language: str | None = Field(
+        default=None, max_length=2, description="sv, da or en; none: the programme's language"
+    )
+    mail_reminders: bool = Field(default=True, description="false: no reminders (decisions still)")
 
 
 class Agreement(SQLModel, table=True):
@@ -120,6 +125,10 @@ class User(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     active: bool = True
     created_at: dt.datetime = time_column()
+    email: str | None = None
+    language: str | None = Field(default=None, max_length=2)
+    mail_digest: bool = Field(default=False, description="one mail a day instead of one an event")
+    mail_reminders: bool = True
 
 
 class ApiToken(SQLModel, table=True):
@@ -349,4 +358,5 @@ class WebSession(SQLModel, table=True):
 
 # The tables of the deadline keeper live beside these; importing them here puts the whole schema
 # on SQLModel.metadata with one import (alembic's env.py does that).
-import services.storage.keeping  # noqa: E402, F401
+import services.storage.keeping  # noqa: E402
+import services.storage.outbox  # noqa: E402, F401

@@ -18,6 +18,9 @@ class OrganisationRepository:
         self.session.flush()
         return organisation
 
+    def save(self, organisation: Organisation) -> None:
+        self.session.add(organisation)
+
     def get(self, organisation_id: int) -> Organisation | None:
         return self.session.get(Organisation, organisation_id)
 

@@ -28,6 +28,7 @@ from services.storage.idempotency import IdempotencyRepository
 from services.storage.incidents import IncidentRepository
 from services.storage.keeper import KeeperRepository
 from services.storage.lifecycle import LifecycleRepository
+from services.storage.mail import MailRepository
 from services.storage.migrate import check_current
 from services.storage.notifications import NotificationRepository
 from services.storage.organisations import OrganisationRepository
@@ -128,6 +129,10 @@ class UnitOfWork:
     @cached_property
     def lifecycle(self) -> LifecycleRepository:
         return LifecycleRepository(self.session)
+
+    @cached_property
+    def mail(self) -> MailRepository:
+        return MailRepository(self.session)
 
     @cached_property
     def bulk(self) -> BulkRepository:

@@ -1,0 +1,146 @@
+"""Queries on the mail outbox, and on who its messages go to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from services.storage.models import AuditEvent, CaseParty, Organisation, User
+from services.storage.outbox import Mail
+from services.storage.paging import Key, page
+from workflow.clock import assume_utc
+from workflow.statuses import MailStatus
+
+
+class MailRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, mail: Mail) -> Mail:
+        self.session.add(mail)
+        self.session.flush()
+        return mail
+
+    def save(self, mail: Mail) -> None:
+        self.session.add(mail)
+
+    def get(self, mail_id: int, *, lock: bool = False) -> Mail | None:
+        query = select(Mail).where(Mail.id == mail_id)
+        if lock:
+            query = query.with_for_update()
+        return self.session.exec(query).first()
+
+    def claim_next(self, now: dt.datetime, worker: str) -> Mail | None:
+        """Take the message due longest, marking it `sending` by `worker`; None: nothing due, or
+        another sender took it between the read and the update (the caller asks again)."""
+        due = self.session.exec(
+            select(Mail.id)
+            .where(Mail.status == MailStatus.pending, col(Mail.next_attempt_at) <= now)
+            .order_by(col(Mail.next_attempt_at), col(Mail.id))
+            .limit(1)
+        ).first()
+        if due is None:
+            return None
+        taken = self.session.execute(
+            update(Mail)
+            .where(col(Mail.id) == due, col(Mail.status) == MailStatus.pending)
+            .values(status=MailStatus.sending, claimed_at=now, claimed_by=worker)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        mail = self.session.get(Mail, due)
+        assert mail is not None
+        self.session.refresh(mail)
+        return mail
+
+    def any_due(self, now: dt.datetime) -> bool:
+        found = self.session.exec(
+            select(Mail.id)
+            .where(Mail.status == MailStatus.pending, col(Mail.next_attempt_at) <= now)
+            .limit(1)
+        ).first()
+        return found is not None
+
+    def backlog(self) -> tuple[int, dt.datetime | None]:
+        """How many messages wait to be sent, and since when the longest has been due."""
+        count, oldest = self.session.execute(
+            select(func.count(), func.min(Mail.next_attempt_at)).where(
+                Mail.status == MailStatus.pending
+            )
+        ).one()
+        return int(count), assume_utc(oldest)
+
+    def abandoned(self, claimed_before: dt.datetime) -> list[Mail]:
+        """Messages a sender took before `claimed_before` and never said how it went."""
+        return list(
+            self.session.exec(
+                select(Mail)
+                .where(Mail.status == MailStatus.sending, col(Mail.claimed_at) < claimed_before)
+                .order_by(col(Mail.id))
+                .with_for_update()
+            )
+        )
+
+    def held(self) -> list[Mail]:
+        """Messages waiting for their recipients' digests, by recipient and age."""
+        return list(
+            self.session.exec(
+                select(Mail)
+                .where(Mail.status == MailStatus.held)
+                .order_by(col(Mail.user_id), col(Mail.id))
+                .with_for_update()
+            )
+        )
+
+    def page(
+        self, status: MailStatus | None, case_id: int | None, limit: int, cursor: str | None
+    ) -> tuple[list[Mail], str | None]:
+        keys: list[Key] = [(col(Mail.id), True)]
+        query = select(Mail)
+        if status is not None:
+            query = query.where(Mail.status == status)
+        if case_id is not None:
+            query = query.where(Mail.case_id == case_id)
+        return page(self.session, query, keys, limit, cursor, lambda m: [m.id])
+
+    # Who messages go to.
+
+    def staff(self, role: str) -> list[User]:
+        return list(
+            self.session.exec(
+                select(User).where(User.role == role, col(User.active)).order_by(col(User.id))
+            )
+        )
+
+    def last_to_act(self, case_id: int, role: str) -> User | None:
+        """The active person of `role` who last moved or amended the case."""
+        actor_id = self.session.exec(
+            select(AuditEvent.actor_id)
+            .where(
+                AuditEvent.case_id == case_id,
+                AuditEvent.role == role,
+                or_(col(AuditEvent.kind) == "transition", col(AuditEvent.kind) == "amended"),
+            )
+            .order_by(col(AuditEvent.seq).desc())
+            .limit(1)
+        ).first()
+        user = self.session.get(User, actor_id) if actor_id is not None else None
+        return user if user is not None and user.active else None
+
+    def parties(self, case_id: int, *, lead_only: bool) -> list[Organisation]:
+        """The case's lead applicant, or every party that confirmed (the lead first)."""
+        query = (
+            select(Organisation)
+            .join(CaseParty, col(CaseParty.organisation_id) == Organisation.id)
+            .where(CaseParty.case_id == case_id)
+            .order_by(col(CaseParty.is_lead).desc(), col(Organisation.id))
+        )
+        if lead_only:
+            query = query.where(col(CaseParty.is_lead))
+        else:
+            query = query.where(
+                or_(col(CaseParty.is_lead), col(CaseParty.confirmed_at).is_not(None))
+            )
+        return list(self.session.exec(query))

@@ -1,0 +1,44 @@
+"""What is wrong with a programme file, said with its key and a 'did you mean'."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def describe(err: Any, schema: type[BaseModel]) -> str:
+    """One validation error of a file read into `schema`, said with its key."""
+    key = ".".join(str(p) for p in err["loc"]) or "(file)"
+    if err["type"] == "extra_forbidden":
+        return f"{key}: unknown key{_hint(err['loc'], schema)}"
+    if err["type"] == "missing":
+        return f"{key}: required key is missing"
+    return f"{key}: {err['msg']}"
+
+
+def _hint(loc: tuple[Any, ...], schema: type[BaseModel]) -> str:
+    """'did you mean ...?' from the keys the schema allows where the unknown one stands."""
+    model: Any = schema
+    for part in loc[:-1]:
+        field = (
+            model.model_fields.get(part)
+            if isinstance(part, str) and hasattr(model, "model_fields")
+            else None
+        )
+        if field is None:
+            continue
+        inner = field.annotation
+        for arg in getattr(inner, "__args__", ()) or (inner,):
+            if hasattr(arg, "model_fields"):
+                model = arg
+                break
+            for sub in getattr(arg, "__args__", ()):
+                if hasattr(sub, "model_fields"):
+                    model = sub
+    known = list(getattr(model, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    if close:
+        return f": did you mean {close[0]!r}?"
+    return f" (allowed here: {', '.join(known)})" if known else ""
