@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
 from services.web.i18n import LANGUAGES, WORDS
+from services.web.i18n_statement import STATEMENT
+from services.web.pages_statement import link_to
 from tests.browser import sign_in
 from tests.support import Api
 from tests.test_access_policy import held_deadline_incident
@@ -91,17 +94,51 @@ def test_every_page_has_no_serious_axe_violation(
     for name, path in pages.items():
         page.goto(base + path)
         expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("footer a[href='/ui/accessibility']")).to_be_visible()
         problems += report(name, violations(page))
     sign_in(page, base, api.people.tokens["caseworker"])
     for name, path in signed_in.items():
         response = page.goto(base + path)
         assert response is not None and response.ok, f"{name}: {response and response.status}"
         expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("footer a[href='/ui/accessibility']")).to_be_visible()
         problems += report(name, violations(page))
     page.goto(f"{base}/ui/cases/{case['id']}?lang={lang}")
     propose_with_a_bad_amount(page)
     problems += report("case, a form refused", violations(page))
     assert problems == [], "axe-core found:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_accessibility_statement_is_public_and_names_the_standard_and_the_supervisors(
+    client: TestClient, lang: str
+) -> None:
+    client.cookies.clear()
+    response = client.get(f"/ui/accessibility?lang={lang}", follow_redirects=False)
+    assert response.status_code == 200, "no sign-in: the law asks that anyone can read it"
+    html = response.text
+    assert f'<html lang="{lang}">' in html
+    assert WORDS["accessibility"][lang] in html and STATEMENT["st_limits"][lang] in html
+    for fact in ("WCAG 2.1", "EN 301 549", "https://www.digg.se", "https://digst.dk"):
+        assert fact in html, fact
+    assert ("Digitaliseringsstyrelsen" in html) and ("Digg" in html)
+    assert STATEMENT["st_no_contact"][lang] in html, (
+        "without a configured contact, says whom to ask"
+    )
+
+
+def test_the_statement_links_the_agencys_contact_and_nothing_but_web_and_mail(
+    app, client: TestClient
+) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"accessibility_contact": "tillganglighet@myndigheten.se"}
+    )
+    html = client.get("/ui/accessibility?lang=sv").text
+    assert 'href="mailto:tillganglighet@myndigheten.se"' in html
+    assert link_to("https://myndigheten.se/kontakt") == "https://myndigheten.se/kontakt"
+    assert link_to("myndigheten.se/kontakt") == "https://myndigheten.se/kontakt"
+    assert link_to("javascript:alert(1)").startswith("https://")
+    assert link_to("javascript://%0aalert(1)").startswith("https://")
 
 
 def test_every_word_on_the_pages_is_in_english_swedish_and_danish() -> None:
@@ -112,3 +149,68 @@ def test_every_word_on_the_pages_is_in_english_swedish_and_danish() -> None:
         if not texts.get(lang)
     ]
     assert missing == []
+
+
+def tab_to(page: Page, selector: str, most: int = 150) -> None:
+    """Press Tab until the focused element matches `selector`, as someone without a mouse would;
+    fails after `most` presses rather than waiting on anything."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+    focused = page.evaluate("document.activeElement?.outerHTML.slice(0, 200)")
+    raise AssertionError(f"{most} presses of Tab never reached {selector}; focus is on {focused}")
+
+
+def focus_ring(page: Page) -> tuple[str, float]:
+    """The focused element's outline: its style and its width in pixels."""
+    style, width = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    return style, width
+
+
+def test_an_approver_confirms_a_grant_with_the_keyboard_alone(
+    api: Api, live_server: str, page: Page
+) -> None:
+    case = api.create_case("knivsta", "delmos-2018", "Kartläggning av boendesegregation i Knivsta")
+    api.move("caseworker", case["id"], "invite")
+    api.move("knivsta", case["id"], "apply_mapping", requested_amount="400000")
+    decision = {"amount": "350000", "period_start": "2018-09-01", "period_end": "2019-06-30"}
+    api.move("caseworker", case["id"], "propose_mapping_grant", **decision)
+
+    page.goto(f"{live_server}/ui/signin?lang=sv")
+    tab_to(page, "#token")
+    page.keyboard.type(api.people.tokens["approver"])
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server}/ui/inbox")
+
+    # The first press reaches the skip link, and the link passes the header by.
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    expect(skip).to_be_focused()
+    expect(skip).to_have_text("Hoppa till innehållet")
+    assert focus_ring(page)[0] == "solid" and focus_ring(page)[1] >= 2, "focus must be seen"
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+
+    tab_to(page, f"table.cases a[href='/ui/cases/{case['id']}']")
+    assert focus_ring(page)[0] == "solid"
+    page.keyboard.press("Enter")
+    expect(page.locator("#case-state")).to_have_attribute("data-state", "mapping_proposed")
+
+    action = page.locator("details.action", has=page.locator("form[data-transition=grant_mapping]"))
+    if action.get_attribute("open") is None:  # a folded action opens from its summary
+        tab_to(page, "details.action:has(form[data-transition=grant_mapping]) > summary")
+        page.keyboard.press("Enter")
+        expect(action).to_have_attribute("open", "")
+    tab_to(page, "form[data-transition=grant_mapping] button[type=submit]")
+    assert focus_ring(page)[0] == "solid"
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#case-state")).to_have_attribute("data-state", "mapping_granted")
+    expect(page.locator(".banner.ok")).to_contain_text("Fatta beslut (kartläggning)")
+    assert api.get("auditor", f"/cases/{case['id']}").json()["state"] == "mapping_granted"
+    granted = api.history("auditor", case["id"])[-1]
+    assert (granted["transition"], granted["actor_name"]) == ("grant_mapping", "approver user")
