@@ -66,6 +66,7 @@ def propose_with_a_bad_amount(page: Page) -> None:
     amount = page.locator("form[data-transition=propose_mapping_grant] input[name=amount]")
     expect(amount).to_have_attribute("aria-invalid", "true")
     expect(amount).to_have_accessible_description(re.compile(r"decimal|number", re.I))
+    expect(page.locator("#propose_mapping_grant-period_end")).to_have_value("2018-12-31")
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])

@@ -75,6 +75,12 @@ async def fire_from_form(
     except (TransitionRefused, InvalidInputs, ServiceError, FormError) as refused:
         # Which form the refusal answers: that form opens again, its faulty fields marked.
         refusal = {"transition": name, **_explain(refused)}
+        # What was typed comes back with it: correcting one field should not mean retyping all.
+        refusal["values"] = {
+            key: value
+            for key, value in form.items()
+            if isinstance(value, str) and key not in ("csrf", "version")
+        }
         return _case_page(
             request, session, lang, case_id, refusal=refusal, status=_status_of(refused)
         )
