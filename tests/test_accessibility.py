@@ -21,8 +21,9 @@ from tests.test_access_policy import held_deadline_incident
 # What fails a page: axe's two highest impacts. "moderate" and "minor" are still worth reading in
 # a report, but a rule of thumb at that level must not block a release.
 BLOCKING = ("serious", "critical")
-# Only axe's own rules, every one of them (WCAG 2.0, 2.1 and 2.2 A/AA and best practice); the
-# script is the one axe-playwright-python ships, so nothing is fetched at test time.
+# axe's default rules (WCAG 2.0, 2.1 and 2.2 at A and AA, and its best practices; not its
+# experimental or AAA ones). The script is the axe-core that axe-playwright-python ships, so
+# nothing is fetched at test time.
 AXE = Axe()
 
 
