@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         description="Behind a proxy that ends HTTPS: cookies are sent over HTTPS only (`Secure`).",
         json_schema_extra=_production("`true` recommended (serve over HTTPS)"),
     )
+    accessibility_contact: str = Field(
+        default="",
+        max_length=300,
+        description="Where people report an accessibility problem (an e-mail address or a web "
+        "address), as the accessibility statement at `/ui/accessibility` shows it. Empty: the "
+        "statement asks them to tell their contact person at the agency.",
+        json_schema_extra=_production("recommended: the law asks for a way to report"),
+    )
     refusals_recorded_per_hour: int = Field(
         default=30,
         ge=0,

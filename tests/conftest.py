@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from config.settings import Settings
 from services.api.app import create_app
 from services.storage.migrate import upgrade
+from tests.browser import browser, page  # noqa: F401  (fixtures for every module that drives the browser)
 from tests.support import Api, People, add_people
 from workflow.clock import SettableClock
 

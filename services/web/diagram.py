@@ -86,8 +86,10 @@ def render(
     language: str = "en",
     current: str | None = None,
     path: Iterable[tuple[str, str]] = (),
+    alt: str = "",
 ) -> str:
-    """The lifecycle as an inline SVG; `path` is the (from, to) steps a case has taken."""
+    """The lifecycle as an inline SVG; `path` is the (from, to) steps a case has taken, `alt` what
+    a screen reader says instead of the drawing (the lifecycle's name when not given)."""
     edges = _edges(lifecycle, language)
     rank = _ranks(lifecycle, edges)
     last = max(rank[s] for s, spec in lifecycle.states.items() if spec.terminal)
@@ -120,7 +122,7 @@ def render(
     visited = {s for step in walked for s in step} | ({current} if current else set())
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(lifecycle.name)}">',
+        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(alt or lifecycle.name)}">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
         'markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a94a6"/></marker>'
         '<marker id="arrow-walked" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '

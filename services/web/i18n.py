@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from services.web.i18n_statement import STATEMENT
+
 LANGUAGES = ("en", "sv", "da")
+# Each language named in itself, for the language links: a screen reader says "Svenska", not "S V".
+LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "da": "Dansk"}
 
 WORDS: dict[str, dict[str, str]] = {
     "sign_in": {"en": "Sign in", "sv": "Logga in", "da": "Log ind"},
@@ -192,6 +196,66 @@ WORDS: dict[str, dict[str, str]] = {
         "sv": "Finns inte, eller är inte ditt att se.",
         "da": "Findes ikke, eller er ikke din at se.",
     },
+    "skip_to_content": {
+        "en": "Skip to content",
+        "sv": "Hoppa till innehållet",
+        "da": "Spring til indhold",
+    },
+    "main_menu": {"en": "Main menu", "sv": "Huvudmeny", "da": "Hovedmenu"},
+    "language": {"en": "Language", "sv": "Språk", "da": "Sprog"},
+    "accessibility": {
+        "en": "Accessibility statement",
+        "sv": "Tillgänglighetsredogörelse",
+        "da": "Tilgængelighedserklæring",
+    },
+    "file_kind": {"en": "Kind of file", "sv": "Typ av fil", "da": "Filtype"},
+    "file": {"en": "File", "sv": "Fil", "da": "Fil"},
+    "show_refusals": {
+        "en": "Show refused attempts",
+        "sv": "Visa avvisade försök",
+        "da": "Vis afviste forsøg",
+    },
+    "hide_refusals": {
+        "en": "Hide refused attempts",
+        "sv": "Dölj avvisade försök",
+        "da": "Skjul afviste forsøg",
+    },
+    "details": {"en": "Details", "sv": "Detaljer", "da": "Detaljer"},
+    "diagram_alt": {
+        "en": "The lifecycle of a grant case as a diagram; the same as text in the table below.",
+        "sv": "Ett bidragsärendes livscykel som diagram; samma sak som text i tabellen nedan.",
+        "da": "En tilskudssags livscyklus som diagram; det samme som tekst i tabellen nedenfor.",
+    },
+    "diagram_alt_case": {
+        "en": "The lifecycle of a grant case as a diagram, with the way this case came; it is now in the state",
+        "sv": "Ett bidragsärendes livscykel som diagram, med den väg ärendet har gått; det har nu status",
+        "da": "En tilskudssags livscyklus som diagram, med den vej sagen er gået; den har nu status",
+    },
+    "diagram_as_text": {
+        "en": "The lifecycle as text",
+        "sv": "Livscykeln som text",
+        "da": "Livscyklussen som tekst",
+    },
+    "from_state": {"en": "From", "sv": "Från", "da": "Fra"},
+    "to_state": {"en": "To", "sv": "Till", "da": "Til"},
+    "transition": {"en": "Step", "sv": "Åtgärd", "da": "Handling"},
+    "may_do_it": {"en": "Who may", "sv": "Vem får", "da": "Hvem må"},
+    "entry_state": {
+        "en": "A case starts in",
+        "sv": "Ett ärende börjar i",
+        "da": "En sag begynder i",
+    },
+    "role_applicant": {"en": "applicant", "sv": "sökande", "da": "ansøger"},
+    "role_caseworker": {"en": "caseworker", "sv": "handläggare", "da": "sagsbehandler"},
+    "role_approver": {"en": "approver", "sv": "beslutsfattare", "da": "beslutningstager"},
+    "role_auditor": {"en": "auditor", "sv": "revisor", "da": "revisor"},
+    "role_admin": {"en": "administrator", "sv": "administratör", "da": "administrator"},
+    "role_system": {
+        "en": "system (deadlines)",
+        "sv": "systemet (tidsfrister)",
+        "da": "systemet (frister)",
+    },
+    "role_anonymous": {"en": "not signed in", "sv": "ej inloggad", "da": "ikke logget ind"},
     "csrf": {
         "en": "The form was stale or forged; nothing was changed. Please try again.",
         "sv": "Formuläret var inaktuellt eller förfalskat; inget ändrades. Försök igen.",
@@ -202,4 +266,4 @@ WORDS: dict[str, dict[str, str]] = {
 
 def words(language: str) -> dict[str, str]:
     """Every word in `language`, falling back to English where a translation is missing."""
-    return {key: texts.get(language) or texts["en"] for key, texts in WORDS.items()}
+    return {key: texts.get(language) or texts["en"] for key, texts in (WORDS | STATEMENT).items()}

@@ -11,6 +11,7 @@ from services.web import (
     pages_incidents,
     pages_programme,
     pages_signin,
+    pages_statement,
 )
 from services.web.rendering import HERE, install
 
@@ -22,6 +23,7 @@ for module in (
     pages_history,
     pages_programme,
     pages_incidents,
+    pages_statement,
 ):
     router.include_router(module.router)
 

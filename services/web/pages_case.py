@@ -39,6 +39,10 @@ router = APIRouter(include_in_schema=False)
 class FormError(ValueError):
     status = 422
 
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
 
 @router.get(
     "/ui/cases/{case_id}", openapi_extra=declared(Action.case_read), response_class=HTMLResponse
@@ -69,8 +73,16 @@ async def fire_from_form(
             if_match=whole_number(version),
         )
     except (TransitionRefused, InvalidInputs, ServiceError, FormError) as refused:
+        # Which form the refusal answers: that form opens again, its faulty fields marked.
+        refusal = {"transition": name, **_explain(refused)}
+        # What was typed comes back with it: correcting one field should not mean retyping all.
+        refusal["values"] = {
+            key: value
+            for key, value in form.items()
+            if isinstance(value, str) and key not in ("csrf", "version")
+        }
         return _case_page(
-            request, session, lang, case_id, refusal=_explain(refused), status=_status_of(refused)
+            request, session, lang, case_id, refusal=refusal, status=_status_of(refused)
         )
     return RedirectResponse(f"/ui/cases/{case_id}?{urlencode({'done': name})}", status_code=303)
 
@@ -159,6 +171,8 @@ def _case_page(
     actions = services.transitions.open_to(actor, case.state, case.organisation_id)
     done_spec = lifecycle.any_transition(done)
     now = services.clock.now()
+    state_label = label_in(lifecycle.states[case.state].label, lang, case.state)
+    alt = f"{words(lang)['diagram_alt_case']} {state_label}."
     return render(
         request,
         "case.html",
@@ -168,13 +182,13 @@ def _case_page(
         case=case,
         programme=services.catalogue.programme(case.programme),
         orgs=orgs,
-        state_label=label_in(lifecycle.states[case.state].label, lang, case.state),
+        state_label=state_label,
         actions=[_action(t, lang) for t in actions],
         deadlines=deadlines,
         notifications=notifications,
         attachments=attachments,
         money=case_money,
-        diagram=diagram.render(lifecycle, lang, case.state, path),
+        diagram=diagram.render(lifecycle, lang, case.state, path, alt=alt),
         done=done,
         done_label=label_in(done_spec.label, lang, done)
         if done_spec
@@ -207,7 +221,8 @@ def form_inputs(spec: TransitionSpec, form: FormData) -> dict[str, Any]:
                 cells = [c.strip() for c in row.replace(";", "|").replace("\t", "|").split("|")]
                 if len(cells) != 3:
                     raise FormError(
-                        f"{field.name}, row {number}: write it as line | category | amount"
+                        f"{field.name}, row {number}: write it as line | category | amount",
+                        field.name,
                     )
                 lines.append(
                     {
@@ -246,6 +261,8 @@ def _explain(refused: Exception) -> dict[str, Any]:
         return {
             "detail": "; ".join(f"{e['field']}: {e['message']}" for e in refused.errors),
             "type": "invalid-inputs",
+            # A field's errors by the input's name ("cost_lines.0.amount" belongs to cost_lines).
+            "fields": _by_field(refused.errors),
         }
     if isinstance(refused, TransitionRefused):
         return {
@@ -255,7 +272,17 @@ def _explain(refused: Exception) -> dict[str, Any]:
         }
     if isinstance(refused, ServiceError):
         return {"detail": refused.detail, "type": refused.problem, "extra": refused.extra}
-    return {"detail": str(refused), "type": "invalid-inputs"}
+    fields = (
+        {refused.field: str(refused)} if isinstance(refused, FormError) and refused.field else {}
+    )
+    return {"detail": str(refused), "type": "invalid-inputs", "fields": fields}
+
+
+def _by_field(errors: list[dict[str, str]]) -> dict[str, str]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        fields.setdefault(error["field"].split(".")[0], []).append(error["message"])
+    return {name: "; ".join(messages) for name, messages in fields.items()}
 
 
 def _status_of(refused: Exception) -> int:

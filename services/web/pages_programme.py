@@ -15,6 +15,7 @@ from services.policy import SIGNED_IN, declared
 from services.storage.cases import CaseFilter
 from services.storage.deadlines import DeadlineFilter
 from services.web import diagram
+from services.web.i18n import words
 from services.web.rendering import (
     LangDep,
     SessionDep,
@@ -136,4 +137,28 @@ def programme_csv(request: Request, code: str, session: SessionDep) -> Response:
 @router.get("/ui/lifecycle", openapi_extra=declared(SIGNED_IN), response_class=HTMLResponse)
 def lifecycle_page(request: Request, session: SessionDep, lang: LangDep) -> HTMLResponse:
     lifecycle = services_of(request).catalogue.lifecycle
-    return render(request, "lifecycle.html", lang, session, diagram=diagram.render(lifecycle, lang))
+    t = words(lang)
+
+    def state(name: str) -> str:
+        return label_in(lifecycle.states[name].label, lang, name)
+
+    # The drawing's text alternative: every step, from where to where, and who may take it.
+    steps = [
+        {
+            "name": spec.name,
+            "label": label_in(spec.label, lang, spec.name),
+            "sources": [state(s) for s in spec.sources],
+            "dest": state(spec.dest),
+            "roles": [t.get(f"role_{r.value}", r.value) for r in sorted(spec.roles)],
+        }
+        for spec in lifecycle.transitions
+    ]
+    return render(
+        request,
+        "lifecycle.html",
+        lang,
+        session,
+        diagram=diagram.render(lifecycle, lang, alt=t["diagram_alt"]),
+        steps=steps,
+        entry=[state(s) for s in lifecycle.entry_states],
+    )

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from config.settings import Settings
 from services.container import Services
 from services.policy import allows
-from services.web.i18n import LANGUAGES, words
+from services.web.i18n import LANGUAGE_NAMES, LANGUAGES, words
 from services.web.sessions import SESSION_COOKIE, BrowserSession, Lifetimes, csrf_ok, current, touch
 from workflow.access import Action
 
@@ -81,6 +81,16 @@ def signed_in(request: Request) -> BrowserSession:
     return session
 
 
+def session_if_any(request: Request) -> BrowserSession | None:
+    """The browser's session on a public page: the header shows the way on, nobody is sent away."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    services = services_of(request)
+    with services.units.reading() as uow:
+        return current(uow, services.clock, cookie, lifetimes(settings_of(request)))
+
+
 SessionDep = Annotated[BrowserSession, Depends(signed_in)]
 LangDep = Annotated[str, Depends(language)]
 
@@ -107,6 +117,7 @@ def render(
             "t": words(lang),
             "lang": lang,
             "languages": LANGUAGES,
+            "language_names": LANGUAGE_NAMES,
             "session": session,
             "programmes": sorted(catalogue.programmes.items()),
             "lang_url": lambda code: with_query(request, lang=code),
