@@ -212,6 +212,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
+            "/ui/mail": {"email": "", "language": "sv", "digest": "1"},
             "/mail/{mail_id}/{word}": {"reason": "walk"},
             "/organisations/{organisation_id}/contact": {"language": "sv"},
             "/users/{user_id}/mail": {"digest": True},

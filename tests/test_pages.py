@@ -200,3 +200,23 @@ def test_a_caseworker_sees_an_invited_partner_and_confirms_it_from_the_case_page
     expect(page.locator("ul.invited li", has_text="Heby")).to_have_count(0)
     confirmed = api.get("caseworker", f"/cases/{case_id}").json()
     assert heby in [p["organisation_id"] for p in confirmed["parties"]]
+
+
+def test_a_caseworker_chooses_a_morning_digest_on_the_mail_page(
+    api: Api, live_server: str, page: Page
+) -> None:
+    sign_in(page, live_server, api.people.tokens["caseworker"])
+    page.goto(f"{live_server}/ui/inbox?lang=sv")
+    page.get_by_role("link", name="Min e-post").click()
+    page.fill("#mail-email", "anna.lind@forbundet.example")
+    page.check("#mail-digest")
+    page.uncheck("#mail-reminders")
+    page.locator("form.mail-settings button[type=submit]").click()
+    expect(page.locator(".banner.ok")).to_have_text("Sparat.")
+    mine = api.get("caseworker", "/me/mail").json()
+    assert (mine["email"], mine["digest"], mine["reminders"]) == (
+        "anna.lind@forbundet.example",
+        True,
+        False,
+    )
+    expect(page.locator("#mail-digest")).to_be_checked()

@@ -25,9 +25,9 @@ WORDS: dict[str, dict[str, str]] = {
     "inbox": {"en": "Inbox", "sv": "Inkorg", "da": "Indbakke"},
     "incidents": {"en": "Incidents", "sv": "Incidenter", "da": "Hændelser"},
     "incidents_help": {
-        "en": "Deadlines that could not fire and programme files that could not be loaded. Everything else went on; each of these waits for you.",
-        "sv": "Tidsfrister som inte kunde verkställas och programfiler som inte kunde läsas in. Allt annat har fortsatt; var och en av dessa väntar på dig.",
-        "da": "Frister, der ikke kunne udføres, og programfiler, der ikke kunne indlæses. Alt andet er fortsat; hver af disse venter på dig.",
+        "en": "Deadlines that could not fire, programme files that could not be loaded and mail that could not be sent. Everything else went on; each of these waits for you.",
+        "sv": "Tidsfrister som inte kunde verkställas, programfiler som inte kunde läsas in och e-post som inte kunde skickas. Allt annat har fortsatt; var och en av dessa väntar på dig.",
+        "da": "Frister, der ikke kunne udføres, programfiler, der ikke kunne indlæses, og post, der ikke kunne sendes. Alt andet er fortsat; hver af disse venter på dig.",
     },
     "no_incidents": {
         "en": "Nothing waits: no open incidents.",
@@ -39,6 +39,32 @@ WORDS: dict[str, dict[str, str]] = {
     "outcome": {"en": "Outcome", "sv": "Utfall", "da": "Udfald"},
     "last_seen": {"en": "Last seen", "sv": "Senast", "da": "Senest"},
     "retry": {"en": "Retry", "sv": "Försök igen", "da": "Prøv igen"},
+    "resend_mail": {
+        "en": "Send it again (it may arrive twice)",
+        "sv": "Skicka igen (det kan komma fram två gånger)",
+        "da": "Send igen (den kan nå frem to gange)",
+    },
+    "cancel_mail": {"en": "Do not send it", "sv": "Skicka inte", "da": "Send den ikke"},
+    "my_mail": {"en": "My mail", "sv": "Min e-post", "da": "Min post"},
+    "my_mail_help": {
+        "en": "What grantflow sends you, and how. Decisions always come at once; events can come as one summary each morning; reminders can be turned off.",
+        "sv": "Det grantflow skickar till dig, och hur. Beslut kommer alltid direkt; händelser kan komma som en sammanfattning varje morgon; påminnelser kan stängas av.",
+        "da": "Det, grantflow sender dig, og hvordan. Afgørelser kommer altid med det samme; hændelser kan komme som ét overblik hver morgen; påmindelser kan slås fra.",
+    },
+    "email": {"en": "E-mail address", "sv": "E-postadress", "da": "E-mailadresse"},
+    "mail_language": {"en": "Language of mail", "sv": "Språk i e-posten", "da": "Sprog i posten"},
+    "digest": {
+        "en": "One summary each morning instead of a mail for each event",
+        "sv": "En sammanfattning varje morgon i stället för ett mejl per händelse",
+        "da": "Ét overblik hver morgen i stedet for en mail pr. hændelse",
+    },
+    "reminders": {
+        "en": "Reminders before deadlines",
+        "sv": "Påminnelser före tidsfrister",
+        "da": "Påmindelser før frister",
+    },
+    "save": {"en": "Save", "sv": "Spara", "da": "Gem"},
+    "saved": {"en": "Saved.", "sv": "Sparat.", "da": "Gemt."},
     "move_to": {"en": "Move to", "sv": "Flytta till", "da": "Flyt til"},
     "cancel_deadline": {
         "en": "Cancel the deadline",

@@ -9,6 +9,7 @@ from services.web import (
     pages_history,
     pages_inbox,
     pages_incidents,
+    pages_mail,
     pages_programme,
     pages_signin,
     pages_statement,
@@ -23,6 +24,7 @@ for module in (
     pages_history,
     pages_programme,
     pages_incidents,
+    pages_mail,
     pages_statement,
 ):
     router.include_router(module.router)
