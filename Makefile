@@ -30,15 +30,21 @@ run: $(VENV)/.run-installed
 $(CHROMIUM):
 	$(SUDO) apt-get install -y -q chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
+# The identity provider the sign-in tests run (panva's oidc-provider), from the npm registry.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## make test: lint and type-check, then the whole test suite
-test: $(VENV)/.test-installed $(CHROMIUM)
+test: $(VENV)/.test-installed $(CHROMIUM) $(OIDC_PROVIDER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## make test-postgres: the same suite, every database test on PostgreSQL (127.0.0.1:5432)
-test-postgres: $(VENV)/.test-installed $(CHROMIUM)
+test-postgres: $(VENV)/.test-installed $(CHROMIUM) $(OIDC_PROVIDER)
 	GRANTFLOW_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest
 
 ## make bench: the performance bars on SQLite and PostgreSQL, as ratios against baselines measured
@@ -62,4 +68,4 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .hypothesis
+	rm -rf $(VENV) data .pytest_cache .hypothesis tests/oidc/node_modules

@@ -82,6 +82,67 @@ class Settings(BaseSettings):
         description="Behind a proxy that ends HTTPS: cookies are sent over HTTPS only (`Secure`).",
         json_schema_extra=_production("`true` recommended (serve over HTTPS)"),
     )
+    oidc_issuer: str = Field(
+        default="",
+        description="The agency's OpenID Connect provider (its issuer URL; its discovery "
+        "document is read from `<issuer>/.well-known/openid-configuration`). Empty: no "
+        "sign-in through a provider.",
+        json_schema_extra=_production("recommended: people sign in through the agency"),
+    )
+    oidc_client_id: str = Field(default="", description="grantflow's client id at the provider.")
+    oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""), description="grantflow's client secret at the provider."
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email",
+        description="The scopes asked for; include what puts the role and organisation claims "
+        "in the ID token.",
+    )
+    oidc_redirect_url: str = Field(
+        default="",
+        description="Where the provider sends people back; register it at the provider. "
+        "Empty: `<public_url>/ui/oidc/callback`.",
+    )
+    oidc_role_claim: str = Field(
+        default="groups", description="The claim (a string or a list) roles are read from."
+    )
+    oidc_roles: dict[str, Literal["applicant", "caseworker", "approver", "auditor", "admin"]] = (
+        Field(
+            default_factory=dict,
+            description="Which value of the role claim gives which role, as JSON: "
+            '`{"grantflow-caseworkers": "caseworker"}`. No match, no access.',
+        )
+    )
+    oidc_organisation_claim: str = Field(
+        default="",
+        description="The claim holding an applicant's organisation number, matched to a known "
+        "organisation (`org_number`). Empty: applicants cannot sign in through the provider.",
+    )
+    oidc_provision: bool = Field(
+        default=False,
+        description="Add a person on their first sign-in (with the role the claims give). "
+        "Off: an administrator links each person first (`grantflow users link`).",
+    )
+    oidc_acr_values: str = Field(
+        default="",
+        description="Asked of the provider as `acr_values` (space-separated, most preferred "
+        "first), so that its ID token says how strongly the person signed in; some providers "
+        "then ask for the first one. Empty: not asked (the provider may still say).",
+    )
+    oidc_assurance: dict[
+        Literal["applicant", "caseworker", "approver", "auditor", "admin"], list[str]
+    ] = Field(
+        default_factory=dict,
+        description="For each role, the sign-in assurance (`acr` values) the acts named in "
+        'states/access.toml `[assurance]` need, as JSON: `{"approver": ["urn:mfa"]}`. A role '
+        "not named needs none; a token sign-in has none.",
+    )
+    token_signin: bool | None = Field(
+        default=None,
+        description="Offer signing in to the pages with an API token. Unset: yes, except in "
+        "production (there the form answers 404 unless this is `true`).",
+        json_schema_extra=_production("unset or `false`"),
+    )
     accessibility_contact: str = Field(
         default="",
         max_length=300,
@@ -246,6 +307,12 @@ class Settings(BaseSettings):
         if self.mail_folder is None:
             self.mail_folder = self.data_dir / "mail"
         return self
+
+    @property
+    def tokens_open_pages(self) -> bool:
+        if self.token_signin is not None:
+            return self.token_signin
+        return self.environment != "production"
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def build_services(
     limits: Limits | None = None,
     upload_limits: tuple[int, frozenset[str]] = (MAX_ATTACHMENT_BYTES, frozenset(CONTENT_TYPES)),
     mail: MailOptions = MailOptions(),
+    assurance: Mapping[str, Sequence[str]] | None = None,
 ) -> Services:
     units = UnitsOfWork(Database(database_url, limits=limits))
     programmes = ProgrammeRegistry(catalogue, clock)
@@ -94,7 +96,7 @@ def build_services(
     notices = Notices(
         catalogue, programmes, Composer(mail.time_zone), mail.public_url, mail.language
     )
-    transitions = CaseTransitions(catalogue, clock, programmes, views, notices)
+    transitions = CaseTransitions(catalogue, clock, programmes, views, notices, assurance)
     return Services(
         units=units,
         catalogue=catalogue,

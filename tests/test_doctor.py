@@ -54,6 +54,15 @@ def test_a_service_whose_scheduler_has_swept_is_well(env: dict[str, str]) -> Non
     ]
 
 
+def test_an_identity_provider_that_cannot_be_reached_is_named(env: dict[str, str]) -> None:
+    assert grantflow(env, "deadlines", "run-due").returncode == 0
+    away = {"GRANTFLOW_OIDC_ISSUER": f"http://127.0.0.1:{free_port()}"}
+    result = grantflow(env | away, "doctor")
+    assert result.returncode == 1
+    assert failed(result) == ["sign-in"]
+    assert "discovery document" in result.stdout and "GRANTFLOW_OIDC_ISSUER" in result.stdout
+
+
 def test_an_smtp_server_that_does_not_answer_is_named(env: dict[str, str]) -> None:
     assert grantflow(env, "deadlines", "run-due").returncode == 0
     away = {"GRANTFLOW_SMTP_HOST": "127.0.0.1", "GRANTFLOW_SMTP_PORT": str(free_port())}

@@ -4,7 +4,7 @@ The rules are data (states/access.toml); every route, page and command asks `Pol
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -78,11 +78,15 @@ class Rule:
 
 
 class Policy:
-    def __init__(self, rules: Mapping[Action, Rule]) -> None:
+    def __init__(
+        self, rules: Mapping[Action, Rule], assurance_acts: frozenset[str] = frozenset()
+    ) -> None:
         missing = set(Action) - set(rules)
         if missing:
             raise ValueError(f"the access policy has no rule for {sorted(missing)}")
         self.rules = rules
+        # Transitions that may need a stronger sign-in, as the settings say per role.
+        self.assurance_acts = assurance_acts
 
     @classmethod
     def load(cls, name: str = "access") -> Policy:
@@ -94,7 +98,7 @@ class Policy:
             description = spec.pop("description")
             scopes = {Role(role): Scope(scope) for role, scope in spec.items()}
             rules[action] = Rule(action, description, scopes)
-        return cls(rules)
+        return cls(rules, frozenset(raw.get("assurance", {}).get("acts", [])))
 
     def scope(self, actor: Actor, action: Action) -> Scope | None:
         """How far `actor` may take `action`; None: not at all. (KeyError: no such action.)"""
@@ -122,6 +126,19 @@ class Policy:
         if organisation in subject.parties:
             return Decision(False, f"only the lead applicant may {rule.description}")
         return Decision(False, "not yours to see", hidden=True)
+
+    def assured(self, actor: Actor, act: str, levels: Mapping[str, Sequence[str]]) -> Decision:
+        """Was `actor`'s sign-in strong enough for `act`? `levels`: the assurance (`acr`
+        values) each role needs for the acts the policy names."""
+        wanted = levels.get(actor.role.value) if act in self.assurance_acts else None
+        if not wanted or actor.assurance in wanted:
+            return ALLOWED
+        said = f"with assurance {actor.assurance}" if actor.assurance else "without an assurance"
+        return Decision(
+            False,
+            f"{act} needs a stronger sign-in ({' or '.join(wanted)}); you signed in {said}: "
+            "sign out and sign in again through your organisation with a second factor",
+        )
 
     def table(self) -> str:
         """The policy as a Markdown table of action by role: what docs/ACCESS.md shows."""

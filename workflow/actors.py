@@ -24,6 +24,8 @@ class Actor:
     name: str
     role: Role
     organisation_id: int | None = None
+    # How strongly they signed in (the provider's `acr`); None for a token or the scheduler.
+    assurance: str | None = None
 
 
 SYSTEM = Actor(user_id=None, name="system", role=Role.system)

@@ -7,10 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from config.settings import Settings, get_settings
 from services.api import problems, security
@@ -31,10 +33,12 @@ from services.container import (
     upload_limits_of,
 )
 from services.entry import start_up
+from services.identities import ClaimRules, Identities
 from services.refusals import RefusalLog
 from services.runtime import keeper_of, sender_of
 from services.scheduler import Scheduler
 from services.web import pages
+from services.web.oidc import browser_state_secret, provider_of
 from workflow.catalogue import load_catalogue
 from workflow.clock import Clock, SystemClock
 
@@ -64,9 +68,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         limits_of(settings),
         upload_limits_of(settings),
         mail_options_of(settings),
+        {role: levels for role, levels in settings.oidc_assurance.items()},
     )
     keeper = keeper_of(settings, services)
     sender = sender_of(settings, services)
+    identities = Identities(
+        clock,
+        ClaimRules(
+            role_claim=settings.oidc_role_claim,
+            roles=settings.oidc_roles,
+            organisation_claim=settings.oidc_organisation_claim,
+            provision=settings.oidc_provision,
+        ),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +108,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.services = services
     app.state.refusals = RefusalLog(clock, settings.refusals_recorded_per_hour)
     app.state.keeper = keeper
+    app.state.identities = identities
+    app.state.oidc = provider_of(settings)
+    if app.state.oidc is not None:
+        # The sign-in's state, nonce and PKCE verifier, for the seconds between leaving for the
+        # provider and coming back: a signed cookie, as authlib's Starlette client expects.
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=browser_state_secret(settings),
+            session_cookie="gf_signin_state",
+            max_age=600,
+            same_site="lax",
+            https_only=settings.behind_https,
+        )
     problems.install(app)
 
     @app.middleware("http")
@@ -118,6 +145,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(router)
     app.include_router(pages.router)
     pages.install(app)
-    security.install(app)
+    origin = urlsplit(settings.oidc_issuer)
+    security.install(app, [f"{origin.scheme}://{origin.netloc}"] if settings.oidc_issuer else [])
     app.mount("/static", StaticFiles(directory=pages.HERE / "static"), name="static")
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from services.cases.views import CaseViews
 from services.cases.visibility import acts_on, visible_case
 from services.errors import PreconditionFailed
 from services.mail.queueing import Notices
-from services.policy import require_on_case
+from services.policy import POLICY, refuse, require_on_case
 from services.programmes import ProgrammeRegistry
 from services.schemas import TransitionResult
 from services.storage.models import Case
@@ -56,12 +56,14 @@ class CaseTransitions:
         programmes: ProgrammeRegistry,
         views: CaseViews,
         notices: Notices,
+        assurance: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
         self.programmes = programmes
         self.views = views
         self.notices = notices
+        self.assurance = assurance or {}
 
     def fire(
         self,
@@ -107,6 +109,7 @@ class CaseTransitions:
         allocation and the deadline keeper share."""
         case = visible_case(uow, actor, case_id, lock=True)
         require_on_case(uow, actor, Action.case_fire, case)  # who may, before whether it is current
+        refuse(POLICY.assured(actor, name, self.assurance))
         if if_match is not None and if_match != case.version:
             raise PreconditionFailed(
                 f"you sent If-Match {if_match}, the case is at version {case.version}",

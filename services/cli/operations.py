@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from sqlalchemy.engine import make_url
 
@@ -101,6 +102,8 @@ def diagnose(settings: Settings) -> Iterator[Finding]:
         yield from _signing_key(services, settings)
         yield from _keeper(services, settings)
         yield _mail(services, settings)
+        if settings.oidc_issuer:
+            yield _identity_provider(settings)
     finally:
         services.units.dispose()
 
@@ -253,6 +256,31 @@ def _mail(services: Services, settings: Settings) -> Finding:
             "is a scheduler running? `grantflow mail list --status pending` says why each waits",
         )
     return Finding("mail", True, f"sent through {where}; {waiting} messages waiting")
+
+
+def _identity_provider(settings: Settings) -> Finding:
+    discovery = f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
+    try:
+        answer = httpx.get(discovery, timeout=5)
+        answer.raise_for_status()
+        issuer = answer.json().get("issuer")
+    except (httpx.HTTPError, ValueError) as away:
+        return Finding(
+            "sign-in",
+            False,
+            f"the identity provider's discovery document {discovery} cannot be read: {away}",
+            "check GRANTFLOW_OIDC_ISSUER, and that this host reaches the provider",
+        )
+    if issuer != settings.oidc_issuer.rstrip("/"):
+        return Finding(
+            "sign-in",
+            False,
+            f"the provider calls itself {issuer}, not {settings.oidc_issuer}: ID tokens would "
+            "not verify",
+            "set GRANTFLOW_OIDC_ISSUER to exactly the issuer the provider names",
+        )
+    roles = ", ".join(sorted(set(settings.oidc_roles.values()))) or "no role: nobody gets in"
+    return Finding("sign-in", True, f"through {issuer}; groups map to {roles}")
 
 
 def backup(

@@ -13,6 +13,7 @@ from config.settings import get_settings
 from services.access import add_user, create_token, disable_user, find_user, revoke_token
 from services.cli.common import err, open_services, out, read_catalogue
 from services.errors import ServiceError
+from services.identities import link
 from services.policy import document
 from services.storage.migrate import upgrade
 from workflow.actors import Actor, Role
@@ -148,6 +149,29 @@ def users_disable(user: Annotated[str, typer.Argument(help="the user's name or i
         disable_user(uow, services.clock, COMMAND_LINE, found.id)
         uow.commit()
     out.print(f"user {found.id} ({found.name}) disabled")
+
+
+@users_app.command("link")
+def users_link(
+    user: Annotated[str, typer.Argument(help="the user's name or id")],
+    issuer: Annotated[str, typer.Option(help="the identity provider's issuer URL")],
+    subject: Annotated[str, typer.Option(help="the provider's `sub` for this person")],
+) -> None:
+    """Let a user sign in through the agency's identity provider, as the person it names
+    `subject` (never matched by e-mail address)."""
+    services = open_services(register=False)
+    try:
+        with services.units.writing() as uow:
+            found = find_user(uow, user)
+            if found is None:
+                err.print(f"[red]no user {user!r}[/red]")
+                raise typer.Exit(1)
+            link(uow, services.clock, COMMAND_LINE, found, issuer.rstrip("/"), subject)
+            uow.commit()
+    except ServiceError as refused:
+        err.print(f"[red]{refused.detail}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"user {found.id} ({found.name}) signs in as {subject} at {issuer}")
 
 
 @demo_app.command("load")

@@ -354,6 +354,27 @@ class WebSession(SQLModel, table=True):
     created_at: dt.datetime = time_column()
     expires_at: dt.datetime = time_column()
     last_seen_at: dt.datetime | None = time_column(nullable=True)
+    # Opened through the agency's provider: who it said signed in, how strongly, and the ID
+    # token that signs them out there too. None for a session opened with an API token.
+    issuer: str | None = None
+    subject: str | None = None
+    acr: str | None = None
+    amr: str | None = None
+    id_token: str | None = Field(default=None, sa_type=Text)
+
+
+class UserIdentity(SQLModel, table=True):
+    """Who a user is at an identity provider: its issuer and the subject it names them by,
+    which never changes (an e-mail address can)."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    issuer: str
+    subject: str
+    created_at: dt.datetime = time_column()
 
 
 # The tables of the deadline keeper live beside these; importing them here puts the whole schema

@@ -25,6 +25,7 @@ from services.storage.deadlines import DeadlineRepository
 from services.storage.extensions import ExtensionRepository
 from services.storage.finances import FinanceRepository
 from services.storage.idempotency import IdempotencyRepository
+from services.storage.identities import IdentityRepository
 from services.storage.incidents import IncidentRepository
 from services.storage.keeper import KeeperRepository
 from services.storage.lifecycle import LifecycleRepository
@@ -129,6 +130,10 @@ class UnitOfWork:
     @cached_property
     def lifecycle(self) -> LifecycleRepository:
         return LifecycleRepository(self.session)
+
+    @cached_property
+    def identities(self) -> IdentityRepository:
+        return IdentityRepository(self.session)
 
     @cached_property
     def mail(self) -> MailRepository:

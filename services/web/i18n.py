@@ -17,6 +17,26 @@ WORDS: dict[str, dict[str, str]] = {
         "sv": "Be en administratör om en (grantflow tokens create).",
         "da": "Bed en administrator om en (grantflow tokens create).",
     },
+    "sign_in_agency": {
+        "en": "Sign in through your organisation",
+        "sv": "Logga in via din organisation",
+        "da": "Log ind via din organisation",
+    },
+    "sign_in_refused": {
+        "en": "You could not be signed in",
+        "sv": "Du kunde inte loggas in",
+        "da": "Du kunne ikke logges ind",
+    },
+    "sign_in_refused_help": {
+        "en": "Nothing was changed. The refusal is on record; your organisation's administrator can give you access.",
+        "sv": "Inget har ändrats. Nekandet är registrerat; din organisations administratör kan ge dig behörighet.",
+        "da": "Intet er ændret. Afvisningen er registreret; din organisations administrator kan give dig adgang.",
+    },
+    "no_sign_in": {
+        "en": "No way to sign in is set up: ask the service's administrator.",
+        "sv": "Inget sätt att logga in är inställt: fråga tjänstens administratör.",
+        "da": "Der er ikke sat nogen måde at logge ind op: spørg tjenestens administrator.",
+    },
     "bad_token": {
         "en": "That token is unknown or revoked.",
         "sv": "Nyckeln är okänd eller återkallad.",

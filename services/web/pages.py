@@ -10,6 +10,7 @@ from services.web import (
     pages_inbox,
     pages_incidents,
     pages_mail,
+    pages_oidc,
     pages_programme,
     pages_signin,
     pages_statement,
@@ -25,6 +26,7 @@ for module in (
     pages_programme,
     pages_incidents,
     pages_mail,
+    pages_oidc,
     pages_statement,
 ):
     router.include_router(module.router)

@@ -133,9 +133,21 @@ def render(
     return response
 
 
-def not_found(request: Request, lang: str, session: BrowserSession) -> HTMLResponse:
+def not_found(request: Request, lang: str, session: BrowserSession | None) -> HTMLResponse:
     return render(
         request, "message.html", lang, session, status=404, message=words(lang)["not_found"]
+    )
+
+
+def session_cookie(request: Request, response: Response, session_id: str) -> None:
+    """The browser's session cookie: HttpOnly, sent on links from elsewhere (lax), HTTPS-only
+    where the service is served over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https" or settings_of(request).behind_https,
     )
 
 

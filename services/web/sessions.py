@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from services.access import actor_of, holder
 from services.errors import Unauthenticated
@@ -38,11 +39,35 @@ class Lifetimes:
     idle: dt.timedelta = dt.timedelta(minutes=30)
 
 
+@dataclass(frozen=True)
+class ProviderSignIn:
+    """What the identity provider said when the session was opened through it."""
+
+    issuer: str
+    subject: str
+    acr: str | None
+    amr: Sequence[str]
+    id_token: str
+
+
 def sign_in(
     uow: UnitOfWork, clock: Clock, token: str, lifetimes: Lifetimes, *, production: bool = False
 ) -> BrowserSession:
     """A new session for the token's user, tied to the token; raises Unauthenticated for a bad one."""
     actor, token_id = holder(uow, token.strip(), production=production)
+    return open_session(uow, clock, actor, lifetimes, token_id=token_id)
+
+
+def open_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    lifetimes: Lifetimes,
+    *,
+    token_id: int | None = None,
+    provider: ProviderSignIn | None = None,
+) -> BrowserSession:
+    """A new browser session for `actor`, opened with an API token or through the provider."""
     assert actor.user_id is not None
     now = clock.now()
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -55,8 +80,15 @@ def sign_in(
             created_at=now,
             expires_at=now + lifetimes.longest,
             last_seen_at=now,
+            issuer=provider.issuer if provider else None,
+            subject=provider.subject if provider else None,
+            acr=provider.acr if provider else None,
+            amr=" ".join(provider.amr) if provider else None,
+            id_token=provider.id_token if provider else None,
         )
     )
+    if provider is not None:
+        actor = replace(actor, assurance=provider.acr)
     return BrowserSession(session_id, actor, csrf)
 
 
@@ -80,7 +112,9 @@ def current(
         or (token is not None and token.revoked_at is not None)
     ):
         return None
-    return BrowserSession(web.id, actor_of(user), web.csrf_token, last_seen)
+    # The assurance is the sign-in's: a session opened with a token has none.
+    actor = replace(actor_of(user), assurance=web.acr)
+    return BrowserSession(web.id, actor, web.csrf_token, last_seen)
 
 
 def touch(uow: UnitOfWork, clock: Clock, session_id: str) -> None:
@@ -91,8 +125,11 @@ def touch(uow: UnitOfWork, clock: Clock, session_id: str) -> None:
         uow.people.save(found[0])
 
 
-def sign_out(uow: UnitOfWork, session_id: str) -> None:
+def sign_out(uow: UnitOfWork, session_id: str) -> WebSession | None:
+    """End the session; what it was opened with (its ID token signs out at the provider)."""
+    found = uow.people.web_session(session_id)
     uow.people.end_web_session(session_id)
+    return found[0] if found else None
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
@@ -106,6 +143,7 @@ __all__ = [
     "Unauthenticated",
     "csrf_ok",
     "current",
+    "open_session",
     "sign_in",
     "sign_out",
 ]
