@@ -197,6 +197,10 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
     kw: dict[str, Any] = {"url": path.format(**values)}
     if path.endswith("/snapshot"):
         kw["params"] = {"as_of": "2030-01-01"}
+    if path == "/audit/proofs/inclusion":
+        kw["params"] = {"seq": 1}
+    if path == "/audit/proofs/consistency":
+        kw["params"] = {"first": 1}
     if method in ("POST", "PATCH"):
         later = (dt.datetime(2030, 1, 1, tzinfo=dt.UTC)).isoformat()
         kw["json"] = {

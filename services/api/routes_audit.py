@@ -13,6 +13,7 @@ from services.api.deps import ActorDep, ClockDep, ServicesDep, SettingsDep, Unit
 from services.api.paging import Cursor, linked, next_link_header
 from services.api.problems import PROBLEMS
 from services.audit import verify
+from services.auditing import proofs
 from services.auditing.export import export_lines, manifest
 from services.auditing.search import search, search_csv
 from services.auditing.signing import public_key_info, sign_head, signing_key
@@ -120,6 +121,44 @@ def audit_export_manifest(
     require(actor, Action.audit_search)
     with units.reading() as uow:
         return manifest(uow, from_seq, to_seq, clock.now())
+
+
+@router.get("/audit/tree", openapi_extra=declared(Action.audit_verify))
+def audit_tree(
+    actor: ActorDep, units: UnitsDep, tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None
+) -> dict[str, Any]:
+    """The root of the Merkle tree (RFC 9162) over the first `tree_size` events (default: all):
+    keep it, and any later proof can be checked against it (docs/AUDIT.md)."""
+    require(actor, Action.audit_verify)
+    with units.reading() as uow:
+        return proofs.tree(uow, tree_size)
+
+
+@router.get("/audit/proofs/inclusion", openapi_extra=declared(Action.audit_verify))
+def audit_inclusion_proof(
+    actor: ActorDep,
+    units: UnitsDep,
+    seq: Seq,
+    tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> dict[str, Any]:
+    """That event `seq` (its line, as exported) is in the log of `tree_size` events; check it
+    with `tools/verify_audit_proof.py inclusion` against a root you kept."""
+    require(actor, Action.audit_verify)
+    with units.reading() as uow:
+        return proofs.inclusion(uow, seq, tree_size)
+
+
+@router.get("/audit/proofs/consistency", openapi_extra=declared(Action.audit_verify))
+def audit_consistency_proof(
+    actor: ActorDep,
+    units: UnitsDep,
+    first: Seq,
+    second: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> dict[str, Any]:
+    """That the log of `second` events extends the log of `first`: nothing before changed."""
+    require(actor, Action.audit_verify)
+    with units.reading() as uow:
+        return proofs.consistency(uow, first, second)
 
 
 @router.get("/audit/public-key", openapi_extra=declared(PUBLIC))

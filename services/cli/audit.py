@@ -11,9 +11,11 @@ import typer
 
 from config.settings import get_settings
 from services.audit import verify
+from services.auditing import proofs
 from services.auditing.export import write_export
 from services.auditing.signing import public_key_info, sign_head, signing_key, verify_against_head
 from services.cli.common import err, open_services, out
+from services.errors import ServiceError
 from states import load_definition
 from workflow.actors import SYSTEM
 from workflow.lifecycle import load_lifecycle
@@ -91,6 +93,33 @@ def audit_sign_head() -> None:
         signed = sign_head(uow, signing_key(settings), SYSTEM, services.clock.now())
         uow.commit()
     out.print_json(data=signed)
+
+
+@audit_app.command("prove")
+def audit_prove(
+    seq: Annotated[int | None, typer.Option(help="prove that this event is in the log")] = None,
+    since: Annotated[
+        int | None, typer.Option(help="prove that the log extends its first SINCE events")
+    ] = None,
+    size: Annotated[
+        int | None, typer.Option(help="the log's size to prove against (default: now)")
+    ] = None,
+) -> None:
+    """Print a Merkle proof (RFC 9162) for tools/verify_audit_proof.py, or, with neither
+    --seq nor --since, the tree's root to keep."""
+    services = open_services(register=False)
+    try:
+        with services.units.reading() as uow:
+            if seq is not None:
+                proof = proofs.inclusion(uow, seq, size)
+            elif since is not None:
+                proof = proofs.consistency(uow, since, size)
+            else:
+                proof = proofs.tree(uow, size)
+    except ServiceError as refused:
+        err.print(f"[red]{refused.detail}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps(proof, indent=2))  # plain: the file is the proof, byte for byte
 
 
 @audit_app.command("replay")

@@ -1,0 +1,123 @@
+"""Merkle proofs over the audit log (RFC 9162): one event's inclusion and one log extending an
+earlier one, each checked by tools/verify_audit_proof.py in a process of its own."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from services.generate import generate_cases
+from tests.support import Api
+from workflow.merkle import LEAF, consistency_proof, inclusion_path, leaf_hash, root
+
+TOOL = Path(__file__).resolve().parent.parent / "tools" / "verify_audit_proof.py"
+
+
+def the_verifier():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("verify_audit_proof", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reference_tree_of_rfc_6962_has_its_published_root() -> None:
+    # The eight leaves of the Certificate Transparency reference tests, and the root they give.
+    data = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
+            bytes(range(0x50, 0x58)), bytes(range(0x60, 0x70))]  # fmt: skip
+    leaves = [hashlib.sha256(LEAF + d).digest() for d in data]
+    assert root(leaves).hex() == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+    assert root([]).hex() == hashlib.sha256(b"").hexdigest()
+
+
+def test_every_leaf_and_every_earlier_size_of_small_trees_proves_and_a_wrong_one_does_not() -> None:
+    verifier = the_verifier()
+    for n in range(1, 34):
+        leaves = [leaf_hash(f'{{"seq":{i}}}') for i in range(n)]
+        whole = root(leaves)
+        for i in range(n):
+            path = inclusion_path(i, leaves)
+            assert verifier.inclusion_holds(i, n, leaves[i], path, whole)
+            assert not verifier.inclusion_holds(i, n, leaf_hash("forged"), path, whole)
+        for m in range(1, n + 1):
+            proof = consistency_proof(m, leaves)
+            assert verifier.consistency_holds(m, n, root(leaves[:m]), whole, proof)
+            if m < n:
+                assert not verifier.consistency_holds(m, n, leaf_hash("x"), whole, proof)
+
+
+def verify(
+    tmp_path: Path, kind: str, proof: dict, trusted: str
+) -> subprocess.CompletedProcess[str]:
+    file = tmp_path / f"{kind}-{proof.get('seq', proof.get('first'))}.json"
+    file.write_text(json.dumps(proof), encoding="utf-8")
+    flag = "--root" if kind == "inclusion" else "--first-root"
+    return subprocess.run(
+        [sys.executable, str(TOOL), kind, str(file), flag, trusted],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def change_event(app, seq: int) -> None:  # type: ignore[no-untyped-def]
+    """Change one event behind the service's back (the table's triggers set aside)."""
+    db = app.state.services.units.db
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.execute(text("DROP TRIGGER audit_event_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        conn.execute(
+            text(
+                "UPDATE audit_event SET payload = replace(payload, '\"seq\"', '\"seq\" ') WHERE seq = :seq"
+            ),
+            {"seq": seq},
+        )
+        if not db.is_sqlite:
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+
+
+def test_for_10000_events_proofs_verify_apart_and_a_changed_event_fails_both(
+    api: Api, app, tmp_path: Path
+) -> None:
+    services = app.state.services
+    while (api.get("auditor", "/audit/tree").json()["tree_size"]) < 10_000:
+        generate_cases(services, 2_000, programme="dua-2021", batch_size=1_000)
+    size = api.get("auditor", "/audit/tree").json()["tree_size"]
+    kept = {n: api.get("auditor", "/audit/tree", params={"tree_size": n}).json()["root_hash"]
+            for n in (1, 4_096, 7_001, size)}  # fmt: skip
+
+    for seq in (1, 2, 4_096, 4_097, 7_001, size):
+        proof = api.get("auditor", "/audit/proofs/inclusion", params={"seq": seq}).json()
+        checked = verify(tmp_path, "inclusion", proof, kept[size])
+        assert checked.returncode == 0, (seq, checked.stderr)
+    for first in (1, 4_096, 7_001):
+        proof = api.get("auditor", "/audit/proofs/consistency", params={"first": first}).json()
+        checked = verify(tmp_path, "consistency", proof, kept[first])
+        assert checked.returncode == 0, (first, checked.stderr)
+    earlier = api.get(
+        "auditor", "/audit/proofs/inclusion", params={"seq": 5, "tree_size": 4_096}
+    ).json()
+    assert verify(tmp_path, "inclusion", earlier, kept[4_096]).returncode == 0
+
+    change_event(app, 3_000)
+    changed = api.get("auditor", "/audit/proofs/inclusion", params={"seq": 3_000}).json()
+    refused = verify(tmp_path, "inclusion", changed, kept[size])
+    assert refused.returncode == 1 and "FAILS" in refused.stderr
+    rewritten = api.get("auditor", "/audit/proofs/consistency", params={"first": 4_096}).json()
+    assert verify(tmp_path, "consistency", rewritten, kept[4_096]).returncode == 1
+    # The rewritten log agrees with itself, as any rewrite does: only the root kept from before
+    # exposes it.
+    assert verify(tmp_path, "consistency", rewritten, rewritten["first_hash"]).returncode == 0
+
+
+def test_a_proof_for_a_size_the_log_never_had_is_a_clear_422(api: Api) -> None:
+    size = api.get("auditor", "/audit/tree").json()["tree_size"]
+    answer = api.get("auditor", "/audit/proofs/inclusion", params={"seq": 1, "tree_size": size + 5})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
