@@ -3,15 +3,19 @@ earlier one, each checked by tools/verify_audit_proof.py in a process of its own
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
+from services.auditing.checkpoints import key_id, verifier_key
 from services.generate import generate_cases
 from tests.support import Api
 from workflow.merkle import LEAF, consistency_proof, inclusion_path, leaf_hash, root
@@ -121,3 +125,48 @@ def test_a_proof_for_a_size_the_log_never_had_is_a_clear_422(api: Api) -> None:
     answer = api.get("auditor", "/audit/proofs/inclusion", params={"seq": 1, "tree_size": size + 5})
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_signed_checkpoint_verifies_with_the_published_key_and_carries_the_root_proofs_use(
+    api: Api, tmp_path: Path
+) -> None:
+    note_key = api.client.get("/audit/public-key").json()["note_key"]
+    answer = api.get("auditor", "/audit/checkpoint")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    note = answer.text
+    origin, size, _root, blank, signature = note.split("\n")[:5]
+    assert origin == "127.0.0.1:8000/audit" and blank == "" and signature.startswith("\u2014 ")
+    (tmp_path / "checkpoint").write_text(note, encoding="utf-8")
+    run = [sys.executable, str(TOOL)]
+    checked = subprocess.run([*run, "checkpoint", str(tmp_path / "checkpoint"), "--key", note_key],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert f"a log of {size} events" in checked.stdout
+
+    proof = api.get("auditor", "/audit/proofs/inclusion", params={"seq": 1}).json()
+    (tmp_path / "proof.json").write_text(json.dumps(proof), encoding="utf-8")
+    against = subprocess.run(
+        [*run, "inclusion", str(tmp_path / "proof.json"), "--checkpoint",
+         str(tmp_path / "checkpoint"), "--key", note_key],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert against.returncode == 0, against.stderr
+
+    # One more event claimed, same signature: the note no longer verifies.
+    forged = note.replace(f"\n{size}\n", f"\n{int(size) + 1}\n", 1)
+    (tmp_path / "forged").write_text(forged, encoding="utf-8")
+    refused = subprocess.run([*run, "checkpoint", str(tmp_path / "forged"), "--key", note_key],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 1 and "does not verify" in refused.stderr
+
+
+def test_checkpoints_verify_whatever_characters_the_keys_base64_holds() -> None:
+    # A verifier key's base64 holds "+" one time in two: it must not be taken for a separator.
+    verifier = the_verifier()
+    origin = "grants.agency.example/audit"
+    for _ in range(64):
+        key = Ed25519PrivateKey.generate()
+        body = f"{origin}\n5\n{base64.b64encode(os.urandom(32)).decode()}\n"
+        signature = base64.b64encode(key_id(origin, key) + key.sign(body.encode())).decode()
+        note = f"{body}\n\u2014 {origin} {signature}\n"
+        assert verifier.read_checkpoint(note, verifier_key(origin, key))[0] == 5

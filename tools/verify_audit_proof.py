@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Check grantflow's audit log proofs without grantflow: standard library only.
+"""Check grantflow's audit log proofs without grantflow: the standard library, and the
+`cryptography` package for signed checkpoints only.
 
     verify_audit_proof.py inclusion PROOF.json --root HEX
     verify_audit_proof.py consistency PROOF.json --first-root HEX
+    verify_audit_proof.py checkpoint NOTE --key VKEY
+    verify_audit_proof.py inclusion PROOF.json --checkpoint NOTE --key VKEY
+
+A checkpoint (GET /audit/checkpoint) is the tree's size and root in a note signed with the
+service's key (C2SP tlog-checkpoint and signed-note); VKEY is the `note_key` of
+GET /audit/public-key, kept apart. Given one, the root it signs is the one trusted.
 
 An inclusion proof says that one event (its line, as exported) is in the log of `tree_size`
 events whose Merkle root is `--root`: a root you hold from before (a checkpoint you kept), not
@@ -17,6 +24,7 @@ Exit 0: the proof holds; 1: it does not, and why; 2: the input cannot be read.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import sys
@@ -71,16 +79,65 @@ def consistency_holds(
     return fr == first_root and sr == second_root and sn == 0
 
 
+class NotTrusted(Exception):
+    """A checkpoint that is readable but not signed by the key given: it proves nothing."""
+
+
+def read_checkpoint(note: str, vkey: str) -> tuple[int, bytes]:
+    """The size and root of a checkpoint whose signature by `vkey` verifies."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    name, key_id, key = vkey.split("+", 2)  # the key's base64 may hold "+" too
+    raw = base64.b64decode(key)
+    if raw[:1] != b"\x01" or len(raw) != 33:
+        raise ValueError("the verifier key is not an Ed25519 note key")
+    public = Ed25519PublicKey.from_public_bytes(raw[1:])
+    end = note.index("\n\n") + 1
+    body, signatures = note[:end], note[end + 1 :].splitlines()
+    for line in signatures:
+        dash, _, rest = line.partition(" ")
+        signer, _, signature = rest.partition(" ")
+        signed = base64.b64decode(signature)
+        if dash != "\u2014" or signer != name or signed[:4].hex() != key_id:
+            continue
+        try:
+            public.verify(signed[4:], body.encode("utf-8"))
+        except InvalidSignature:
+            raise NotTrusted("the checkpoint's signature does not verify") from None
+        origin, size, root = body.splitlines()[:3]
+        if origin != name:
+            raise NotTrusted(f"the checkpoint is of {origin}, the key of {name}")
+        return int(size), base64.b64decode(root)
+    raise NotTrusted(f"the checkpoint carries no signature by {name}")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=["inclusion", "consistency"])
+    parser.add_argument("kind", choices=["inclusion", "consistency", "checkpoint"])
     parser.add_argument("proof", help="the proof, as GET /audit/proofs/... answers it")
     parser.add_argument("--root", help="inclusion: the root you trust, hex")
     parser.add_argument("--first-root", help="consistency: the earlier root you trust, hex")
+    parser.add_argument("--checkpoint", help="a signed checkpoint whose root you trust")
+    parser.add_argument("--key", help="the checkpoint's verifier key (note_key)")
     args = parser.parse_args(argv)
     try:
+        if args.kind == "checkpoint" or args.checkpoint:
+            with open(args.checkpoint or args.proof, encoding="utf-8") as f:
+                size, signed_root = read_checkpoint(f.read(), args.key or "")
+            if args.kind == "checkpoint":
+                print(f"ok: a log of {size} events with root {signed_root.hex()}")
+                return 0
+            if args.kind == "inclusion":
+                args.root = signed_root.hex()
+            else:
+                args.first_root = signed_root.hex()
         with open(args.proof, encoding="utf-8") as f:
             proof = json.load(f)
+        if args.checkpoint:
+            asked = proof["tree_size"] if args.kind == "inclusion" else proof["first"]
+            if asked != size:
+                raise ValueError(f"the proof is for {asked} events, the checkpoint for {size}")
         if args.kind == "inclusion":
             trusted = bytes.fromhex(args.root or proof["root_hash"])
             line = proof["line"]
@@ -95,6 +152,9 @@ def main(argv: list[str]) -> int:
             second_root = bytes.fromhex(proof["second_hash"])
             holds = consistency_holds(proof["first"], proof["second"], trusted, second_root, path)
             said = f"the log of {proof['second']} events extends the one of {proof['first']}"
+    except NotTrusted as untrusted:
+        print(f"FAILS: {untrusted}", file=sys.stderr)
+        return 1
     except (OSError, ValueError, KeyError, TypeError) as unreadable:
         print(f"cannot read the proof: {unreadable}", file=sys.stderr)
         return 2

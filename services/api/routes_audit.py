@@ -14,6 +14,7 @@ from services.api.paging import Cursor, linked, next_link_header
 from services.api.problems import PROBLEMS
 from services.audit import verify
 from services.auditing import proofs
+from services.auditing.checkpoints import checkpoint, origin_of, verifier_key
 from services.auditing.export import export_lines, manifest
 from services.auditing.search import search, search_csv
 from services.auditing.signing import public_key_info, sign_head, signing_key
@@ -134,6 +135,26 @@ def audit_tree(
         return proofs.tree(uow, tree_size)
 
 
+@router.get(
+    "/audit/checkpoint",
+    openapi_extra=declared(Action.audit_verify),
+    response_class=PlainTextResponse,
+)
+def audit_checkpoint(
+    actor: ActorDep,
+    units: UnitsDep,
+    settings: SettingsDep,
+    tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> PlainTextResponse:
+    """The tree's root at `tree_size` (default: now) as a signed checkpoint (C2SP
+    tlog-checkpoint in a signed note); `GET /audit/public-key` gives its `note_key`."""
+    require(actor, Action.audit_verify)
+    origin = origin_of(settings.public_url)
+    with units.reading() as uow:
+        note = checkpoint(uow, signing_key(settings), origin, tree_size)
+    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
 @router.get("/audit/proofs/inclusion", openapi_extra=declared(Action.audit_verify))
 def audit_inclusion_proof(
     actor: ActorDep,
@@ -163,8 +184,10 @@ def audit_consistency_proof(
 
 @router.get("/audit/public-key", openapi_extra=declared(PUBLIC))
 def audit_public_key(settings: SettingsDep) -> dict[str, str]:
-    """The Ed25519 key that signs the chain's head (public: anyone may check a signature)."""
-    return public_key_info(signing_key(settings))
+    """The Ed25519 key that signs the chain's head and the checkpoints (public: anyone may
+    check a signature); `note_key` is the checkpoints' verifier key."""
+    key = signing_key(settings)
+    return {**public_key_info(key), "note_key": verifier_key(origin_of(settings.public_url), key)}
 
 
 @router.post(

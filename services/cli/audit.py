@@ -12,6 +12,7 @@ import typer
 from config.settings import get_settings
 from services.audit import verify
 from services.auditing import proofs
+from services.auditing.checkpoints import checkpoint, origin_of, verifier_key
 from services.auditing.export import write_export
 from services.auditing.signing import public_key_info, sign_head, signing_key, verify_against_head
 from services.cli.common import err, open_services, out
@@ -120,6 +121,20 @@ def audit_prove(
         err.print(f"[red]{refused.detail}[/red]")
         raise typer.Exit(2) from None
     print(json.dumps(proof, indent=2))  # plain: the file is the proof, byte for byte
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    size: Annotated[int | None, typer.Option(help="the log's size (default: now)")] = None,
+) -> None:
+    """Print the signed checkpoint of the log (C2SP signed note), and its verifier key on
+    standard error: keep both; tools/verify_audit_proof.py checks proofs against it."""
+    settings = get_settings()
+    services = open_services(register=False)
+    key, origin = signing_key(settings), origin_of(settings.public_url)
+    with services.units.reading() as uow:
+        print(checkpoint(uow, key, origin, size), end="")
+    err.print(verifier_key(origin, key), highlight=False, soft_wrap=True)
 
 
 @audit_app.command("replay")
