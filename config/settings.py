@@ -143,6 +143,13 @@ class Settings(BaseSettings):
         "production (there the form answers 404 unless this is `true`).",
         json_schema_extra=_production("unset or `false`"),
     )
+    giving_prefix: str = Field(
+        default="360G-grantflow",
+        pattern=r"^360G-[A-Za-z0-9][A-Za-z0-9-]*$",
+        description="The 360Giving prefix registered for the publishing agency: the start of "
+        "every grant's identifier in `GET /grants.json`.",
+        json_schema_extra=_production("the prefix 360Giving registered for the agency"),
+    )
     accessibility_contact: str = Field(
         default="",
         max_length=300,

@@ -62,12 +62,29 @@ def granted_csv(grants: list[dict[str, Any]]) -> str:
     return csv_text(CSV_FIELDS, grants)
 
 
-def granted_360giving(grants: list[dict[str, Any]]) -> dict[str, Any]:
-    """The grants in the shape of the 360Giving standard's JSON (grants with recipient and funder)."""
+# Organisation identifiers by the registers of org-id.guide: Bolagsverket's organisation numbers
+# in Sweden, the CVR in Denmark.
+REGISTERS = {"SE": "SE-BLV", "DK": "DK-CVR"}
+
+
+def organisation_id(country: str, number: str | None, name: str, prefix: str) -> str:
+    """An org-id.guide identifier where the organisation's number is known; otherwise, as the
+    360Giving guidance says, the publisher's 360G prefix and its own identifier."""
+    digits = "".join(c for c in number or "" if c.isalnum())
+    if digits and country in REGISTERS:
+        return f"{REGISTERS[country]}-{digits}"
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+    return f"{prefix}-ORG-{slug}"
+
+
+def granted_360giving(grants: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+    """The grants as a 360Giving data package (standard 1.4): each grant's identifier starts with
+    the publisher's registered 360G prefix."""
     return {
+        "version": "1.4",
         "grants": [
             {
-                "id": f"grantflow-{g['programme']}-{g['reference']}-{g['decision_id']}",
+                "id": f"{prefix}-{g['programme']}-{g['reference']}-{g['decision_id']}",
                 "title": g["title"],
                 "description": g["title"],
                 "currency": g["currency"],
@@ -76,15 +93,22 @@ def granted_360giving(grants: list[dict[str, Any]]) -> dict[str, Any]:
                 "plannedDates": [{"startDate": g["period_start"], "endDate": g["period_end"]}],
                 "recipientOrganization": [
                     {
-                        "id": f"{g['recipient_country']}-ORG-{g['recipient_org_number'] or g['recipient']}",
+                        "id": organisation_id(
+                            g["recipient_country"],
+                            g["recipient_org_number"],
+                            g["recipient"],
+                            prefix,
+                        ),
                         "name": g["recipient"],
                     }
                 ],
-                "fundingOrganization": [{"id": g["programme"], "name": g["funder"]}],
+                "fundingOrganization": [
+                    {"id": f"{prefix}-FUNDER-{g['programme']}", "name": g["funder"]}
+                ],
                 "grantProgramme": [{"code": g["programme"], "title": g["programme_title"]}],
             }
             for g in grants
-        ]
+        ],
     }
 
 

@@ -15,6 +15,7 @@ from services.api.deps import (
     AttachmentsDep,
     ReadingDep,
     ServicesDep,
+    SettingsDep,
     UnitsDep,
 )
 from services.api.problems import PROBLEMS
@@ -148,7 +149,10 @@ def published_grants_csv(units: UnitsDep, services: ServicesDep) -> PlainTextRes
 
 
 @router.get("/grants.json", openapi_extra=declared(PUBLIC), tags=["published"])
-def published_grants_360giving(units: UnitsDep, services: ServicesDep) -> dict[str, Any]:
-    """The same list in the shape of the 360Giving standard."""
+def published_grants_360giving(
+    units: UnitsDep, services: ServicesDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """The same list as a 360Giving data package (standard 1.4), identified by the publisher's
+    360G prefix (`GRANTFLOW_GIVING_PREFIX`)."""
     with units.reading() as uow:
-        return granted_360giving(granted(uow, services.programmes))
+        return granted_360giving(granted(uow, services.programmes), settings.giving_prefix)
