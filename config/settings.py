@@ -143,6 +143,13 @@ class Settings(BaseSettings):
         "production (there the form answers 404 unless this is `true`).",
         json_schema_extra=_production("unset or `false`"),
     )
+    tsa_url: str = Field(
+        default="",
+        description="An RFC 3161 time-stamping authority: each day's checkpoint of the audit log "
+        "is sent to it, and its token kept in the log, so the checkpoint's time is the "
+        "authority's word, not the service's clock. Empty: checkpoints are not timestamped.",
+        json_schema_extra=_production("recommended"),
+    )
     giving_prefix: str = Field(
         default="360G-grantflow",
         pattern=r"^360G-[A-Za-z0-9][A-Za-z0-9-]*$",

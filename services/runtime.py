@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from config.settings import Settings
+from services.auditing.checkpoints import origin_of
 from services.auditing.signing import DailyHeadSigning, signing_key
+from services.auditing.timestamps import DailyCheckpoint
 from services.container import Services
 from services.deadlines.firing import ServiceJob
 from services.deadlines.keeper import DeadlineKeeper
@@ -17,8 +19,10 @@ from services.mail.transport import FolderTransport, SmtpTransport, Transport
 
 
 def keeper_of(settings: Settings, services: Services) -> DeadlineKeeper:
+    key = signing_key(settings)
     jobs: list[ServiceJob] = [
-        DailyHeadSigning(signing_key(settings)),
+        DailyHeadSigning(key),
+        DailyCheckpoint(key, origin_of(settings.public_url), settings.tsa_url),
         DailyDigest(services.notices, settings.mail_digest_hour, settings.mail_time_zone),
     ]
     return DeadlineKeeper(services, jobs=jobs, retries=RetryPolicy.of(settings))

@@ -4,6 +4,7 @@ earlier one, each checked by tools/verify_audit_proof.py in a process of its own
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import importlib.util
 import json
@@ -13,11 +14,16 @@ import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from config.settings import Settings
+from services.api.app import create_app
 from services.auditing.checkpoints import key_id, verifier_key
 from services.generate import generate_cases
-from tests.support import Api
+from tests.support import Api, add_people
+from tests.time_authority import time_authority
+from workflow.clock import SettableClock
 from workflow.merkle import LEAF, consistency_proof, inclusion_path, leaf_hash, root
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "verify_audit_proof.py"
@@ -170,3 +176,35 @@ def test_checkpoints_verify_whatever_characters_the_keys_base64_holds() -> None:
         signature = base64.b64encode(key_id(origin, key) + key.sign(body.encode())).decode()
         note = f"{body}\n\u2014 {origin} {signature}\n"
         assert verifier.read_checkpoint(note, verifier_key(origin, key))[0] == 5
+
+
+def test_a_daily_checkpoint_timestamped_by_a_local_authority_verifies_and_another_does_not(
+    database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    with time_authority(tmp_path / "tsa") as authority:
+        settings = Settings(
+            environment="test", database_url=database_url, data_dir=tmp_path / "data",
+            run_scheduler=False, tsa_url=authority.url,
+        )  # fmt: skip
+        app = create_app(settings, clock)
+        with TestClient(app) as client:
+            api = Api(client, add_people(app.state.services.units, clock))
+            app.state.keeper.sweep()  # plans the day's jobs
+            clock.set(dt.datetime(2017, 10, 3, 0, 11, tzinfo=dt.UTC))
+            app.state.keeper.sweep()
+            recorded = api.get("auditor", "/audit/checkpoints").json()
+    assert len(recorded) == 1 and recorded[0]["tsa"] == authority.url
+    (tmp_path / "checkpoint").write_text(recorded[0]["checkpoint"], encoding="utf-8")
+    (tmp_path / "token.tsr").write_bytes(base64.b64decode(recorded[0]["timestamp"]))
+    run = [sys.executable, str(TOOL), "timestamp"]
+    token = ["--token", str(tmp_path / "token.tsr"), "--ca", str(authority.ca)]
+    checked = subprocess.run([*run, str(tmp_path / "checkpoint"), *token],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "the checkpoint existed at" in checked.stdout
+
+    other = recorded[0]["checkpoint"].replace("\n", "\n\n", 1)
+    (tmp_path / "other").write_text(other, encoding="utf-8")
+    refused = subprocess.run([*run, str(tmp_path / "other"), *token],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 1 and "does not cover" in refused.stderr

@@ -6,10 +6,14 @@
     verify_audit_proof.py consistency PROOF.json --first-root HEX
     verify_audit_proof.py checkpoint NOTE --key VKEY
     verify_audit_proof.py inclusion PROOF.json --checkpoint NOTE --key VKEY
+    verify_audit_proof.py timestamp NOTE --token TOKEN.tsr --ca AUTHORITY.pem
 
 A checkpoint (GET /audit/checkpoint) is the tree's size and root in a note signed with the
 service's key (C2SP tlog-checkpoint and signed-note); VKEY is the `note_key` of
-GET /audit/public-key, kept apart. Given one, the root it signs is the one trusted.
+GET /audit/public-key, kept apart. Given one, the root it signs is the one trusted. A
+timestamp (GET /audit/checkpoints, the token base64-decoded) is an RFC 3161 authority's word
+that the checkpoint existed at its time; it is checked with the `openssl ts` command against
+the authority's certificate chain.
 
 An inclusion proof says that one event (its line, as exported) is in the log of `tree_size`
 events whose Merkle root is `--root`: a root you hold from before (a checkpoint you kept), not
@@ -27,6 +31,7 @@ import argparse
 import base64
 import hashlib
 import json
+import subprocess
 import sys
 
 
@@ -112,15 +117,41 @@ def read_checkpoint(note: str, vkey: str) -> tuple[int, bytes]:
     raise NotTrusted(f"the checkpoint carries no signature by {name}")
 
 
+def timestamp_holds(note: str, token: str | None, ca: str | None) -> int:
+    """Is `token` an RFC 3161 timestamp, by an authority `ca` vouches for, of exactly `note`?"""
+    if not token or not ca:
+        print("timestamp needs --token and --ca", file=sys.stderr)
+        return 2
+    checked = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", note, "-in", token, "-CAfile", ca],
+        capture_output=True,
+        text=True,
+    )
+    if checked.returncode == 0 and "Verification: OK" in checked.stdout:
+        shown = subprocess.run(
+            ["openssl", "ts", "-reply", "-in", token, "-text"], capture_output=True, text=True
+        )
+        when = [line for line in shown.stdout.splitlines() if line.startswith("Time stamp:")]
+        print(f"ok: the checkpoint existed at {when[0].split(': ', 1)[1] if when else '?'}")
+        return 0
+    said = (checked.stderr.strip().splitlines() or ["no reason given"])[-1]
+    print(f"FAILS: the timestamp does not cover this checkpoint: {said}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=["inclusion", "consistency", "checkpoint"])
+    parser.add_argument("kind", choices=["inclusion", "consistency", "checkpoint", "timestamp"])
     parser.add_argument("proof", help="the proof, as GET /audit/proofs/... answers it")
     parser.add_argument("--root", help="inclusion: the root you trust, hex")
     parser.add_argument("--first-root", help="consistency: the earlier root you trust, hex")
     parser.add_argument("--checkpoint", help="a signed checkpoint whose root you trust")
     parser.add_argument("--key", help="the checkpoint's verifier key (note_key)")
+    parser.add_argument("--token", help="timestamp: the authority's token (DER)")
+    parser.add_argument("--ca", help="timestamp: the authority's root certificate (PEM)")
     args = parser.parse_args(argv)
+    if args.kind == "timestamp":
+        return timestamp_holds(args.proof, args.token, args.ca)
     try:
         if args.kind == "checkpoint" or args.checkpoint:
             with open(args.checkpoint or args.proof, encoding="utf-8") as f:

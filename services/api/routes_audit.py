@@ -13,7 +13,7 @@ from services.api.deps import ActorDep, ClockDep, ServicesDep, SettingsDep, Unit
 from services.api.paging import Cursor, linked, next_link_header
 from services.api.problems import PROBLEMS
 from services.audit import verify
-from services.auditing import proofs
+from services.auditing import proofs, timestamps
 from services.auditing.checkpoints import checkpoint, origin_of, verifier_key
 from services.auditing.export import export_lines, manifest
 from services.auditing.search import search, search_csv
@@ -153,6 +153,17 @@ def audit_checkpoint(
     with units.reading() as uow:
         note = checkpoint(uow, signing_key(settings), origin, tree_size)
     return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/audit/checkpoints", openapi_extra=declared(Action.audit_verify))
+def audit_checkpoints(
+    actor: ActorDep, units: UnitsDep, after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0
+) -> list[dict[str, Any]]:
+    """The daily checkpoints the log recorded (100 at most after `after_seq`), each with the
+    time-stamping authority's token (base64 DER; `tools/verify_audit_proof.py timestamp`)."""
+    require(actor, Action.audit_verify)
+    with units.reading() as uow:
+        return timestamps.recorded(uow, after_seq)
 
 
 @router.get("/audit/proofs/inclusion", openapi_extra=declared(Action.audit_verify))
