@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -30,19 +31,25 @@ def actor_of(user: User) -> Actor:
 DEMO_LABEL = "demo"  # the label of the well-known demo tokens, which production refuses
 
 
-def authenticate(uow: UnitOfWork, token: str | None, *, production: bool = False) -> Actor:
-    """The actor a bearer token belongs to; refuses a missing, unknown or revoked token, a
-    disabled user's, and in production a demo token, alike."""
-    return holder(uow, token, production=production)[0]
+def authenticate(
+    uow: UnitOfWork, token: str | None, *, now: dt.datetime, production: bool = False
+) -> Actor:
+    """The actor a bearer token belongs to; refuses a missing, unknown, revoked or expired
+    token, a disabled user's, and in production a demo token, alike."""
+    return holder(uow, token, now=now, production=production)[0]
 
 
-def holder(uow: UnitOfWork, token: str | None, *, production: bool = False) -> tuple[Actor, int]:
+def holder(
+    uow: UnitOfWork, token: str | None, *, now: dt.datetime, production: bool = False
+) -> tuple[Actor, int]:
     """The actor a bearer token belongs to, and the token's id."""
     if not token:
         raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
     found = uow.people.holder_of_token(token_digest(token))
     if found is None or (production and found[1].label == DEMO_LABEL):
         raise Unauthenticated("the token is unknown or revoked")
+    if expired(found[1], now):
+        raise Unauthenticated("the token expired: ask for a new one")
     user, row = found
     assert row.id is not None
     return actor_of(user), row.id
@@ -109,14 +116,27 @@ def find_user(uow: UnitOfWork, name_or_id: str) -> User | None:
 
 
 def create_token(
-    uow: UnitOfWork, clock: Clock, user: User, label: str = "", token: str | None = None
+    uow: UnitOfWork,
+    clock: Clock,
+    user: User,
+    label: str = "",
+    token: str | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> str:
     """A new token for `user`; the token itself is shown once and only its digest is stored."""
     assert user.id is not None
     token = token or TOKEN_PREFIX + secrets.token_urlsafe(32)
     uow.people.add_token(
         ApiToken(
-            user_id=user.id, token_sha256=token_digest(token), label=label, created_at=clock.now()
+            user_id=user.id,
+            token_sha256=token_digest(token),
+            label=label,
+            created_at=clock.now(),
+            expires_at=expires_at,
         )
     )
     return token
+
+
+def expired(token: ApiToken, now: dt.datetime) -> bool:
+    return token.expires_at is not None and token.expires_at <= now

@@ -344,7 +344,7 @@ def actor_of(api: Api, app, who: str) -> Actor:  # type: ignore[no-untyped-def]
     from services.access import authenticate
 
     with app.state.services.units.reading() as uow:
-        return authenticate(uow, api.people.tokens[who])
+        return authenticate(uow, api.people.tokens[who], now=app.state.services.clock.now())
 
 
 def signed_in(api: Api, who: str) -> tuple[str, str]:

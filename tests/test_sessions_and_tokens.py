@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from services.access import token_digest
 from services.api.app import create_app
 from services.demo import USERS
 from tests.support import Api
@@ -74,6 +75,43 @@ def test_a_revoked_token_opens_neither_the_api_nor_the_session_it_signed_in(
         "items"
     ]
     assert event["actor_name"] == "grantflow command line"
+
+
+def test_a_token_for_an_integration_expires_and_then_opens_neither_the_api_nor_its_session(
+    api: Api, app, clock: SettableClock, database_url: str, tmp_path: Path
+) -> None:
+    made = run_cli(
+        database_url, tmp_path, "tokens", "create", "caseworker user",
+        "--label", "ekonomisystemet", "--expires-in-days", "30",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert "expires" in made.stderr
+    # The command runs on the real clock; the service here on the test's: set it to that day.
+    with app.state.services.units.reading() as uow:
+        found = uow.people.holder_of_token(token_digest(token))
+        assert found is not None and found[1].expires_at is not None
+        expires_at = found[1].expires_at
+    clock.set(expires_at - dt.timedelta(minutes=5))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/cases", headers=headers).status_code == 200
+    sign_in(api.client, token)
+    clock.set(expires_at + dt.timedelta(seconds=1))
+    refused = api.client.get("/cases", headers=headers)
+    assert refused.status_code == 401 and "expired" in refused.json()["detail"]
+    page = api.client.get("/ui/inbox", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/ui/signin")
+
+
+def test_a_failed_token_sign_in_is_on_the_record_with_its_source(api: Api) -> None:
+    api.client.get("/ui/signin")
+    csrf = api.client.cookies.get("gf_login_csrf")
+    api.client.post("/ui/signin", data={"token": "guess", "csrf": csrf}, follow_redirects=False)
+    found = api.get(
+        "auditor", "/audit/events", params={"transition": "sign_in", "kind": "refusal"}
+    ).json()["items"]
+    assert len(found) == 1 and found[0]["details"]["source"] == "testclient"
+    assert found[0]["details"]["method"] == "token"
 
 
 def test_an_administrator_disables_a_user_and_revokes_a_token_over_the_api(api: Api, app) -> None:

@@ -64,7 +64,7 @@ def get_actor(
     production = request.app.state.settings.environment == "production"
     with _services(request).units.reading() as uow:
         token = credentials.credentials if credentials else None
-        actor = authenticate(uow, token, production=production)
+        actor = authenticate(uow, token, now=_services(request).clock.now(), production=production)
     request.state.actor = actor  # for the record of a refusal, should one follow
     return actor
 

@@ -3,6 +3,7 @@ demo data, check programme files."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Annotated
 
@@ -93,18 +94,25 @@ def users_add(
 @tokens_app.command("create")
 def tokens_create(
     user: Annotated[str, typer.Argument(help="the user's name or id")],
-    label: Annotated[str, typer.Option(help="what the token is for")] = "",
+    label: Annotated[str, typer.Option(help="what the token is for: its name")] = "",
+    expires_in_days: Annotated[
+        int, typer.Option(min=0, max=3650, help="it opens nothing after this many days; 0: never")
+    ] = 365,
 ) -> None:
-    """Create an API token; it is printed once and only its hash is kept."""
+    """Create an API token (for an integration); it is printed once and only its hash is kept."""
     services = open_services()
+    now = services.clock.now()
+    expires_at = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
     with services.units.writing() as uow:
         found = find_user(uow, user)
         if found is None:
             err.print(f"[red]no user {user!r}[/red]")
             raise typer.Exit(1)
-        token = create_token(uow, services.clock, found, label)
+        token = create_token(uow, services.clock, found, label, expires_at=expires_at)
         uow.commit()
     out.print(token)
+    if expires_at is not None:
+        err.print(f"expires {expires_at:%Y-%m-%d %H:%M} UTC", highlight=False)
 
 
 @tokens_app.command("revoke")

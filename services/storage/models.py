@@ -142,6 +142,8 @@ class ApiToken(SQLModel, table=True):
     label: str = ""
     created_at: dt.datetime = time_column()
     revoked_at: dt.datetime | None = time_column(nullable=True)
+    # After this the token opens nothing, as if revoked; None: it does not expire (made before 0.2).
+    expires_at: dt.datetime | None = time_column(nullable=True)
 
 
 class Case(SQLModel, table=True):

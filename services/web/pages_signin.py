@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.errors import Unauthenticated
 from services.policy import PUBLIC, SIGNED_IN, declared
+from services.refusals import RefusalLog
 from services.storage.models import WebSession
 from services.web.rendering import (
     CsrfRefused,
@@ -34,6 +35,7 @@ from services.web.sessions import (
     sign_in,
     sign_out,
 )
+from workflow.actors import Actor, Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,7 +88,16 @@ def signin(
             )
             request.app.state.identities.signed_in(uow, session.actor, source)
             uow.commit()
-    except Unauthenticated:
+    except Unauthenticated as refused:
+        # On the record, as every failed sign-in is (a few an hour per address: the rest are
+        # counted, so guessing cannot flood the log).
+        anonymous = Actor(None, f"token sign-in from {source['source']}", Role.anonymous)
+        with services.units.writing() as uow:
+            refusals: RefusalLog = request.app.state.refusals
+            if refusals.record(
+                uow, anonymous, "sign_in", 401, "unauthenticated", refused.detail, extra=source
+            ):
+                uow.commit()
         return RedirectResponse(
             f"/ui/signin?{urlencode({'next': next, 'error': '1'})}", status_code=303
         )

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from services.access import actor_of, holder
+from services.access import actor_of, expired, holder
 from services.errors import Unauthenticated
 from services.storage.models import WebSession
 from services.storage.unit_of_work import UnitOfWork
@@ -54,7 +54,7 @@ def sign_in(
     uow: UnitOfWork, clock: Clock, token: str, lifetimes: Lifetimes, *, production: bool = False
 ) -> BrowserSession:
     """A new session for the token's user, tied to the token; raises Unauthenticated for a bad one."""
-    actor, token_id = holder(uow, token.strip(), production=production)
+    actor, token_id = holder(uow, token.strip(), now=clock.now(), production=production)
     return open_session(uow, clock, actor, lifetimes, token_id=token_id)
 
 
@@ -109,7 +109,7 @@ def current(
         web.expires_at <= now
         or now - last_seen > lifetimes.idle
         or not user.active
-        or (token is not None and token.revoked_at is not None)
+        or (token is not None and (token.revoked_at is not None or expired(token, now)))
     ):
         return None
     # The assurance is the sign-in's: a session opened with a token has none.
