@@ -237,6 +237,11 @@ class Settings(BaseSettings):
         description="Upgrade the SMTP connection with STARTTLS before logging in and sending.",
         json_schema_extra=_production("`true`, unless the server is on the same host"),
     )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="A PEM bundle of the certificate authorities to trust for the SMTP server "
+        "(an agency's internal CA); unset: the system's.",
+    )
     smtp_username: str = Field(
         default="", description="Log in to the SMTP server as this user; empty: no login."
     )

@@ -39,6 +39,7 @@ def transport_of(settings: Settings) -> Transport:
         username=settings.smtp_username,
         password=settings.smtp_password.get_secret_value(),
         timeout=settings.smtp_timeout_seconds,
+        ca_file=settings.smtp_ca_file,
     )
 
 

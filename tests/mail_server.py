@@ -65,9 +65,10 @@ class MailServer:
 
 
 @contextmanager
-def mail_server() -> Iterator[MailServer]:
+def mail_server(**smtp: Any) -> Iterator[MailServer]:
+    """`smtp`: aiosmtpd's options (tls_context, require_starttls, authenticator, ...)."""
     server = MailServer(free_port())
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller = Controller(server, hostname="127.0.0.1", port=server.port, **smtp)
     controller.start()
     try:
         yield server

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import select
 
 from config.settings import Settings
@@ -314,3 +315,50 @@ def test_only_an_organisation_or_an_administrator_keeps_its_address(api: Api) ->
     bad = api.patch("admin", f"/organisations/{knivsta}/contact", json={"email": "not an address"})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
     assert api.get("knivsta", "/me/mail").json()["email"] is None
+
+
+def relay_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, signed by nobody the system trusts: an internal relay's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "relay.key",
+         "-out", "relay.pem", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        cwd=folder, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return folder / "relay.pem", folder / "relay.key"
+
+
+class Accounts:
+    """The relay's one account, as an aiosmtpd authenticator."""
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        from aiosmtpd.smtp import AuthResult
+
+        ok = (auth_data.login, auth_data.password) == (b"grantflow", b"relay-secret")
+        return AuthResult(success=ok)
+
+
+def test_mail_goes_over_starttls_with_a_login_and_a_wrong_password_is_not_sent(
+    api: Api, app, settings: Settings, tmp_path: Path
+) -> None:
+    import ssl
+
+    cert, key = relay_certificate(tmp_path / "relay")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    relay = {"tls_context": context, "require_starttls": True, "authenticator": Accounts(),
+             "auth_required": True}  # fmt: skip
+    (first, second) = mails_pending(app, 2, KNIVSTA)
+    with mail_server(**relay) as smtp:
+        secure = {"smtp_starttls": True, "smtp_ca_file": cert, "smtp_username": "grantflow"}
+        wrong = sender(app, settings, smtp.port, **secure, smtp_password=SecretStr("guess"))
+        assert wrong.send_next() == "pending", "refused login: tried again later, not lost"
+        assert smtp.received == []
+        right = sender(app, settings, smtp.port, **secure, smtp_password=SecretStr("relay-secret"))
+        assert right.send_due().sent == 1  # the other waits for its retry time
+        assert [r.message_id for r in smtp.received] == [
+            f"<grantflow.mail.{second}@grantflow.test>"
+        ]
+    statuses = {m.id: m.status for m in outbox(app)}
+    assert (statuses[first], statuses[second]) == ("pending", "sent")

@@ -42,6 +42,7 @@ class SmtpTransport:
     username: str
     password: str
     timeout: float
+    ca_file: Path | None = None
 
     def deliver(self, message: EmailMessage, sender: str, recipient: str) -> Outcome:
         try:
@@ -52,7 +53,7 @@ class SmtpTransport:
             try:
                 smtp.ehlo()
                 if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=ssl.create_default_context(cafile=self.ca_file))
                     smtp.ehlo()
                 if self.username:
                     smtp.login(self.username, self.password)
