@@ -93,7 +93,7 @@ class Notices:
         lifecycle = self.catalogue.lifecycle
         programme = self.programmes.config_of(programme_id)
         kind = lifecycle.deadlines.get(about)
-        transition = next((t for t in lifecycle.transitions if t.name == about), None)
+        transition = lifecycle.any_transition(about)
         what = transition.label if transition else kind.label if kind else {}
         state = lifecycle.states.get(case.state) if case is not None else None
         code = self.programmes.code_of(programme_id)
