@@ -13,6 +13,7 @@ from services.storage.models import ApiToken, User
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
 from workflow.clock import Clock
+from workflow.personal import Personal
 from workflow.statuses import EventKind
 
 TOKEN_PREFIX = "gf_"
@@ -87,7 +88,7 @@ def disable_user(uow: UnitOfWork, clock: Clock, by: Actor, user_id: int) -> None
             actor=by,
             now=clock.now(),
             transition="user_disabled",
-            details={"user": user_id, "name": user.name, "role": user.role},
+            details={"user": user_id, "name": Personal(user_id, user.name), "role": user.role},
         )
 
 

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.privacy.sealing import Seals
 from services.storage.models import AuditEvent
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor
 from workflow.audit_chain import Verification, canonical, event_body, hash_of, verify_chain
+from workflow.personal import Personal, mark, personal_fields, plain_of, seal_all
 from workflow.statuses import EventKind
 
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
@@ -53,6 +55,10 @@ def record(
     Times never go backwards along the chain, so "as of the time of event N" always means
     "after event N".
     """
+    owner, personal = actor.user_id, personal_fields()
+    if owner is not None:  # a person's name and words are theirs; the scheduler's are no one's
+        inputs = mark(inputs, personal.inputs, owner)
+        details = mark(details, personal.details, owner)
     head = uow.audit.lock_head()
     at = now if head.at is None or now > head.at else head.at + ONE_MICROSECOND
     body = event_body(
@@ -61,7 +67,7 @@ def record(
         at=at,
         kind=kind,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=Personal(owner, actor.name) if owner is not None else actor.name,
         role=actor.role.value,
         case_id=case_id,
         transition=transition,
@@ -70,10 +76,10 @@ def record(
         case_version=case_version,
         inputs=inputs,
         changes=changes,
-        reason=reason,
+        reason=_theirs(owner, reason),
         details=details,
     )
-    payload = canonical(body)
+    payload = canonical(seal_all(body, Seals(uow, now).seal))
     event = AuditEvent(
         seq=body["seq"],
         at=at,
@@ -89,7 +95,11 @@ def record(
         hash=hash_of(payload),
     )
     uow.audit.add(event, head)
-    return Recorded(event, body)
+    return Recorded(event, plain_of(body))
+
+
+def _theirs(owner: int | None, text: str | None) -> Personal | str | None:
+    return Personal(owner, text) if owner is not None and text else text
 
 
 def verify(uow: UnitOfWork, batch: int = 5000) -> Verification:

@@ -21,6 +21,8 @@ from services.mail.composing import Composer
 from services.mail.contacts import Contacts
 from services.mail.outbox import Outbox
 from services.mail.queueing import Notices
+from services.privacy.erasure import Erasures
+from services.privacy.holds import LegalHolds
 from services.programme_changes import ProgrammeChanges
 from services.programmes import ProgrammeRegistry
 from services.storage.db import Database, Limits
@@ -51,6 +53,8 @@ class Services:
     notices: Notices
     outbox: Outbox
     contacts: Contacts
+    erasures: Erasures
+    holds: LegalHolds
 
 
 @dataclass(frozen=True)
@@ -116,4 +120,6 @@ def build_services(
         notices=notices,
         outbox=Outbox(clock),
         contacts=Contacts(clock),
+        erasures=Erasures(clock),
+        holds=LegalHolds(clock),
     )

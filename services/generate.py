@@ -19,10 +19,12 @@ from typing import Any
 from services.access import add_user
 from services.container import Services
 from services.generated_batches import ACTOR_OF, COLUMNS, Batch, BatchMaker, Staff
+from services.privacy.sealing import Seals
 from services.storage.models import AuditEvent, User
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Role
 from workflow.clock import Clock
+from workflow.personal import Personal
 
 BATCH = 5_000
 
@@ -60,7 +62,11 @@ def generate_cases(
     with units.writing() as uow:
         orgs = uow.bulk.generated_organisations(290)
         users = {r: _staff(uow, clock, Role(r), orgs[0]) for r in set(ACTOR_OF.values())}
-        staff = {role: Staff(u.id or 0, u.name, u.role) for role, u in users.items()}
+        seals = Seals(uow, now)  # generated people's names are sealed like anyone's
+        staff = {
+            role: Staff(u.id or 0, seals.seal(Personal(u.id or 0, u.name)), u.role)
+            for role, u in users.items()
+        }
         first_id = uow.bulk.next_case_id()
         head = uow.audit.lock_head()
         uow.commit()

@@ -87,7 +87,7 @@ COLUMNS = {
 
 class Staff(NamedTuple):
     id: int
-    name: str
+    name: Any  # sealed under the person's key, as services/audit.py seals a name
     role: str
 
 

@@ -16,6 +16,7 @@ from services.incidents import RetryPolicy
 from services.mail.digests import DailyDigest
 from services.mail.sender import MailSender
 from services.mail.transport import FolderTransport, SmtpTransport, Transport
+from services.privacy.retention import RetentionReview
 
 
 def keeper_of(settings: Settings, services: Services) -> DeadlineKeeper:
@@ -24,6 +25,7 @@ def keeper_of(settings: Settings, services: Services) -> DeadlineKeeper:
         DailyHeadSigning(key),
         DailyCheckpoint(key, origin_of(settings.public_url), settings.tsa_url),
         DailyDigest(services.notices, settings.mail_digest_hour, settings.mail_time_zone),
+        RetentionReview(services.catalogue, services.programmes, settings.mail_time_zone),
     ]
     return DeadlineKeeper(services, jobs=jobs, retries=RetryPolicy.of(settings))
 

@@ -20,6 +20,7 @@ from services.programme_proposals import ProgrammeProposals, ProposalRequest
 from services.storage.keeping import Deadline, Incident
 from services.storage.models import WebSession
 from services.storage.outbox import Mail
+from services.storage.privacy import ErasureProposal, LegalHold
 from tests.support import Api, tables
 from workflow.access import Action, Subject
 from workflow.actors import Actor, Role
@@ -155,6 +156,28 @@ def held_deadline_incident(app, case_id: int) -> int:  # type: ignore[no-untyped
         return incident.id
 
 
+def fresh_erasure(app, user_id: int) -> int:
+    """An erasure proposal waiting for a decision (on a user still active: approving it is
+    refused, so the walk erases no one)."""
+    services = app.state.services
+    with services.units.writing() as uow:
+        proposal = ErasureProposal(
+            user_id=user_id, status="proposed", grounds="walk", proposed_at=services.clock.now()
+        )
+        uow.privacy.save(proposal)
+        uow.commit()
+        return proposal.id
+
+
+def fresh_hold(app, user_id: int) -> int:
+    services = app.state.services
+    with services.units.writing() as uow:
+        hold = LegalHold(user_id=user_id, reason="walk", placed_at=services.clock.now())
+        uow.privacy.save(hold)
+        uow.commit()
+        return hold.id
+
+
 def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str) -> dict[str, Any]:
     """A well-formed request to `route`: real ids, a body it accepts. POSTs that change a case
     get a case of their own, so one role's answer never depends on another's."""
@@ -166,11 +189,15 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "knivsta", "delmos-2018", "Joint", partner_ids=[sample.orgs["heby"]]
         )["id"]
     proposal = fresh_proposal(api.client.app) if "{proposal_id}" in path else 0  # type: ignore[attr-defined]
+    erasure = fresh_erasure(api.client.app, sample.user) if "{erasure_id}" in path else 0  # type: ignore[attr-defined]
+    hold = fresh_hold(api.client.app, sample.user) if "{hold_id}" in path else 0  # type: ignore[attr-defined]
     mail = sample.mail
     if method == "POST" and "{mail_id}" in path:
         mail = dead_mail(api.client.app, sample.case)  # type: ignore[attr-defined]
     values = {
         "proposal_id": proposal,
+        "erasure_id": erasure,
+        "hold_id": hold,
         "mail_id": mail,
         "word": "cancel",
         "case_id": case,
@@ -221,6 +248,11 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/organisations/{organisation_id}/contact": {"language": "sv"},
             "/users/{user_id}/mail": {"digest": True},
             "/me/mail": {"reminders": True},
+            "/users/{user_id}/erasure": {"reason": "asked to be forgotten"},
+            "/privacy/erasure-proposals/{erasure_id}/approve": {"reason": "retention ended"},
+            "/privacy/erasure-proposals/{erasure_id}/refuse": {"reason": "still needed"},
+            "/privacy/legal-holds": {"user_id": sample.user, "reason": "a dispute"},
+            "/privacy/legal-holds/{hold_id}/lift": {"reason": "settled"},
         }.get(route.path)  # fmt: skip
         if route.path.endswith("/attachments"):
             kw = {"url": kw["url"], "files": {"file": ("b.pdf", b"%PDF b")}}

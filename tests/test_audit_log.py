@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -17,7 +18,6 @@ from sqlalchemy.exc import DBAPIError
 from tests.support import Api
 
 MARKER = "Ursprunglig motivering"
-FORGERY = "Förfalskad motivering"[: len(MARKER)]
 
 
 def declined_case(api: Api) -> tuple[dict, int]:
@@ -32,8 +32,21 @@ def declined_case(api: Api) -> tuple[dict, int]:
     return case, seq
 
 
+def sealed_reason(db, seq: int) -> str:
+    """The sealed text of the event's reason: a person's words are stored under their key."""
+    with db.engine.connect() as conn:
+        payload = conn.execute(
+            text("SELECT payload FROM audit_event WHERE seq = :seq"), {"seq": seq}
+        ).scalar_one()
+    assert MARKER not in payload
+    return json.loads(payload)["reason"]["sealed"]
+
+
 def tamper(database_url: str, db, seq: int) -> None:
-    """Change one event's content without going through the service."""
+    """Change one event's content without going through the service: one character of its
+    sealed reason, which is all a forger without the key can do to it."""
+    original = sealed_reason(db, seq)
+    forged = ("B" if original[0] == "A" else "A") + original[1:]
     db.dispose()
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -42,14 +55,14 @@ def tamper(database_url: str, db, seq: int) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         # Edit the bytes of the database file itself, as someone with the file but not the service would.
         data = path.read_bytes()
-        assert MARKER.encode() in data  # in the payload of that one event (inputs and reason)
-        path.write_bytes(data.replace(MARKER.encode(), FORGERY.encode()))
+        assert data.count(original.encode()) == 1  # in the payload of that one event
+        path.write_bytes(data.replace(original.encode(), forged.encode()))
     else:
         with db.engine.begin() as conn:
             conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
             conn.execute(
                 text("UPDATE audit_event SET payload = replace(payload, :a, :b) WHERE seq = :seq"),
-                {"a": MARKER, "b": FORGERY, "seq": seq},
+                {"a": original, "b": forged, "seq": seq},
             )
             conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
 

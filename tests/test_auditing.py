@@ -94,8 +94,10 @@ def test_an_export_verifies_outside_the_service_and_any_edit_is_named(
     flipped = tmp_path / "flipped"
     flipped.mkdir()
     (flipped / "manifest.json").write_text((export / "manifest.json").read_text())
+    assert "Välkommen" not in "".join(lines)  # the caseworker's note is sealed under their key
     bad = lines.copy()
-    bad[5] = bad[5].replace("Välkommen", "Välkommem", 1)
+    bad[5] = bad[5].replace('"to_state":"invited"', '"to_state":"inviter"', 1)
+    assert bad[5] != lines[5]
     (flipped / "events.jsonl").write_text("".join(bad), encoding="utf-8")
     result = run_verifier(flipped)
     assert result.returncode == 1
@@ -118,7 +120,9 @@ def test_a_flipped_character_in_the_last_line_is_caught_by_the_manifest(
     export = tmp_path / "export"
     export_log(app, export)
     lines = (export / "events.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[-1] = lines[-1].replace("caseworker user", "caseworker usex")
+    flipped = lines[-1].replace('"role":"caseworker"', '"role":"caseworkex"')
+    assert flipped != lines[-1]
+    lines[-1] = flipped
     (export / "events.jsonl").write_text("".join(lines), encoding="utf-8")
     result = run_verifier(export)
     assert result.returncode == 1 and "the manifest says" in result.stdout

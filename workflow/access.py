@@ -41,6 +41,9 @@ class Action(StrEnum):
     mail_manage = "mail.manage"
     mail_preferences = "mail.preferences"
     contacts_manage = "contacts.manage"
+    privacy_read = "privacy.read"
+    privacy_erase = "privacy.erase"
+    privacy_hold = "privacy.hold"
 
 
 class Scope(StrEnum):

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from workflow.money import Money
+from workflow.personal import Personal
 
 GENESIS_HASH = "0" * 64
 
@@ -122,7 +123,7 @@ def event_body(
     at: dt.datetime,
     kind: str,
     actor_id: int | None,
-    actor_name: str,
+    actor_name: str | Personal,
     role: str,
     case_id: int | None = None,
     transition: str | None = None,
@@ -131,7 +132,7 @@ def event_body(
     case_version: int | None = None,
     inputs: Mapping[str, Any] | None = None,
     changes: Mapping[str, Any] | None = None,
-    reason: str | None = None,
+    reason: str | Personal | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An event as the chain records it (docs/AUDIT.md, section 2), before it is encoded."""

@@ -187,6 +187,13 @@ class AllocationRule(_Strict):
     source: str = ""
 
 
+class Retention(_Strict):
+    """How long the personal data of the people on a closed case is kept (docs/PRIVACY.md)."""
+
+    years_after_closing: int = Field(ge=1, le=100)
+    source: str = Field(min_length=1)
+
+
 class ProgrammeConfig(_Strict):
     """One programme file. Unknown keys are errors, so a misspelt rule never silently does nothing."""
 
@@ -210,6 +217,8 @@ class ProgrammeConfig(_Strict):
     costs: Costs | None = None
     certification: Certification | None = None
     allocation: AllocationRule | None = None
+    # None: nothing is proposed for erasure; a person decides case by case.
+    retention: Retention | None = None
     # Who hears what, where this programme says otherwise than states/notifications.toml.
     notifications: dict[str, NoticeRule] = Field(default_factory=dict)
 

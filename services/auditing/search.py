@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.cases.views import event_public
+from services.cases.views import events_public
 from services.exports import csv_text
 from services.policy import require
 from services.schemas import EventPublic, Page
@@ -40,7 +40,7 @@ def search(
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
-        items=[event_public(e) for e in rows],
+        items=events_public(uow, rows),
         cursor=encode_cursor([rows[-1].seq]) if more else None,
     )
 

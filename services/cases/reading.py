@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 import json
 
-from services.cases.views import CaseViews, event_public
+from services.cases.views import CaseViews, events_public
 from services.cases.visibility import party_filter, visible_case
 from services.errors import NotFound
+from services.privacy.sealing import open_bodies
 from services.programmes import ProgrammeRegistry
 from services.schemas import CasePage, CasePublic, EventPublic
 from services.storage.cases import CaseFilter
@@ -55,7 +56,7 @@ class CaseReading:
         self, uow: UnitOfWork, actor: Actor, case_id: int, include_refusals: bool = False
     ) -> list[EventPublic]:
         visible_case(uow, actor, case_id)
-        return [event_public(e) for e in uow.audit.of_case(case_id, include_refusals)]
+        return events_public(uow, uow.audit.of_case(case_id, include_refusals))
 
     def as_of(self, uow: UnitOfWork, actor: Actor, case_id: int, at: dt.datetime) -> CasePublic:
         """The case as it stood at `at`, rebuilt from its audit events alone."""
@@ -63,7 +64,7 @@ class CaseReading:
         payloads = uow.audit.changes_of_case(case_id, at)
         if not payloads:
             raise NotFound(f"case {case_id} did not exist at {at.isoformat()}", case_id=case_id)
-        view = fold(json.loads(p) for p in payloads)
+        view = fold(open_bodies(uow, (json.loads(p) for p in payloads)))
         programme = self.programmes.code_of(case.programme_id)
         return self.views.folded(case_id, programme, {**view, "as_of": at})
 

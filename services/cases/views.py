@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from services.privacy.sealing import open_bodies
 from services.programmes import ProgrammeRegistry
 from services.schemas import CasePublic, EventPublic, Party
 from services.storage.models import AuditEvent, Case, CaseParty
@@ -81,7 +82,10 @@ def creation_snapshot(case: CasePublic) -> dict[str, Any]:
     return snapshot
 
 
-def event_public(event: AuditEvent) -> EventPublic:
-    body = json.loads(event.payload)
-    body.update(hash=event.hash, at=event.at)
-    return EventPublic.model_validate(body)
+def events_public(uow: UnitOfWork, events: list[AuditEvent]) -> list[EventPublic]:
+    """The events as a reader sees them: personal data opened, or "[erased]"."""
+    bodies = open_bodies(uow, (json.loads(e.payload) for e in events))
+    return [
+        EventPublic.model_validate({**body, "hash": e.hash, "at": e.at})
+        for e, body in zip(events, bodies, strict=True)
+    ]

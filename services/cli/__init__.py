@@ -14,6 +14,7 @@ from services.cli import (
     lifecycle,
     mail,
     operations,
+    privacy,
     programmes,
     setup,
 )
@@ -24,7 +25,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (setup, programmes, lifecycle, audit, deadlines, incidents, mail, operations):
+for module in (
+    setup,
+    programmes,
+    lifecycle,
+    audit,
+    deadlines,
+    incidents,
+    mail,
+    privacy,
+    operations,
+):
     module.register(app)
 
 

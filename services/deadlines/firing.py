@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from services import audit
 from services.cases.transitions import CaseTransitions
@@ -29,6 +30,17 @@ class ServiceJob(Protocol):
     def plan(self, uow: UnitOfWork, now: dt.datetime) -> None: ...
 
     def fire(self, uow: UnitOfWork, deadline: Deadline, now: dt.datetime) -> str: ...
+
+
+def next_daily(kind: str, now: dt.datetime, at: dt.time, zone: ZoneInfo, rule: str) -> Deadline:
+    """A service job's next run: today at `at` local time if that is still ahead, else tomorrow."""
+    local = now.astimezone(zone)
+    due = dt.datetime.combine(local.date(), at, tzinfo=zone)
+    if due <= local:
+        due = dt.datetime.combine(local.date() + dt.timedelta(days=1), at, tzinfo=zone)
+    return Deadline(
+        kind=kind, due_at=due.astimezone(dt.UTC), time_zone=zone.key, rule=rule, created_at=now
+    )
 
 
 class DeadlineFiring:

@@ -8,6 +8,7 @@ import datetime as dt
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
+from services.deadlines.firing import next_daily
 from services.mail.composing import DigestItem
 from services.mail.queueing import Notices
 from services.mail.recipients import of_user
@@ -73,17 +74,4 @@ class DailyDigest:
         )
 
     def _next(self, now: dt.datetime, rule: str) -> Deadline:
-        local = now.astimezone(self.zone)
-        today = dt.datetime.combine(local.date(), self.at, tzinfo=self.zone)
-        due = (
-            today
-            if today > local
-            else dt.datetime.combine(local.date() + dt.timedelta(days=1), self.at, tzinfo=self.zone)
-        )
-        return Deadline(
-            kind=self.kind,
-            due_at=due.astimezone(dt.UTC),
-            time_zone=self.zone.key,
-            rule=rule,
-            created_at=now,
-        )
+        return next_daily(self.kind, now, self.at, self.zone, rule)

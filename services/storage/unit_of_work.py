@@ -34,6 +34,7 @@ from services.storage.migrate import check_current
 from services.storage.notifications import NotificationRepository
 from services.storage.organisations import OrganisationRepository
 from services.storage.people import PeopleRepository
+from services.storage.privacy import PersonalDataRepository, PrivacyRepository
 from services.storage.programmes import ProgrammeRepository
 
 
@@ -142,6 +143,14 @@ class UnitOfWork:
     @cached_property
     def bulk(self) -> BulkRepository:
         return BulkRepository(self.session)
+
+    @cached_property
+    def privacy(self) -> PrivacyRepository:
+        return PrivacyRepository(self.session)
+
+    @cached_property
+    def personal_data(self) -> PersonalDataRepository:
+        return PersonalDataRepository(self.session)
 
 
 class UnitsOfWork:
