@@ -244,6 +244,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/cases/{case_id}/transitions/{name}": {},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
             "/ui/mail": {"email": "", "language": "sv", "digest": "1"},
+            "/ui/privacy": {"action": "hold", "on": "user", "id": str(sample.user), "reason": "walk"},
             "/mail/{mail_id}/{word}": {"reason": "walk"},
             "/organisations/{organisation_id}/contact": {"language": "sv"},
             "/users/{user_id}/mail": {"digest": True},

@@ -105,7 +105,7 @@ def words_of(uow: UnitOfWork, user_id: int) -> tuple[set[str], set[int]]:
         if int(sealed[OWNER]) == user_id:
             words.add(opened(sealed))
 
-    for seq, payload in uow.audit.payloads_by(user_id):
+    for seq, payload in uow.personal_data.payloads_by(user_id):
         seqs.add(seq)
         transform(json.loads(payload), theirs)
     return words - {ERASED}, seqs

@@ -52,17 +52,6 @@ class AuditRepository:
         head.seq, head.hash, head.at = seq, hash, at
         self.session.add(head)
 
-    def payloads_by(self, actor_id: int) -> Iterator[tuple[int, str]]:
-        """The numbers and texts of the events a person acted in, in order, a batch at a time."""
-        query = (
-            select(AuditEvent.seq, AuditEvent.payload)
-            .where(AuditEvent.actor_id == actor_id)
-            .order_by(col(AuditEvent.seq))
-            .execution_options(yield_per=1000)
-        )
-        for row in self.session.exec(query):
-            yield row[0], row[1]
-
     def of_case(self, case_id: int, include_refusals: bool = False) -> list[AuditEvent]:
         query = select(AuditEvent).where(AuditEvent.case_id == case_id)
         if not include_refusals:

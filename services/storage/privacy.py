@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterator
 
 from sqlalchemy import Index, Text, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -154,6 +155,17 @@ class PersonalDataRepository:
             .order_by(col(User.id))
         )
         return list(self.session.exec(query).all())
+
+    def payloads_by(self, actor_id: int) -> Iterator[tuple[int, str]]:
+        """The numbers and texts of the events a person acted in, in order, a batch at a time."""
+        query = (
+            select(AuditEvent.seq, AuditEvent.payload)
+            .where(AuditEvent.actor_id == actor_id)
+            .order_by(col(AuditEvent.seq))
+            .execution_options(yield_per=1000)
+        )
+        for row in self.session.exec(query):
+            yield row[0], row[1]
 
     def cases_acted_on(self, user_id: int) -> list[Case]:
         acted = select(AuditEvent.case_id).where(

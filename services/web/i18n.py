@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.web.i18n_privacy import PRIVACY
 from services.web.i18n_statement import STATEMENT
 
 LANGUAGES = ("en", "sv", "da")
@@ -312,4 +313,7 @@ WORDS: dict[str, dict[str, str]] = {
 
 def words(language: str) -> dict[str, str]:
     """Every word in `language`, falling back to English where a translation is missing."""
-    return {key: texts.get(language) or texts["en"] for key, texts in (WORDS | STATEMENT).items()}
+    return {
+        key: texts.get(language) or texts["en"]
+        for key, texts in (WORDS | STATEMENT | PRIVACY).items()
+    }

@@ -11,6 +11,7 @@ from services.web import (
     pages_incidents,
     pages_mail,
     pages_oidc,
+    pages_privacy,
     pages_programme,
     pages_signin,
     pages_statement,
@@ -27,6 +28,7 @@ for module in (
     pages_incidents,
     pages_mail,
     pages_oidc,
+    pages_privacy,
     pages_statement,
 ):
     router.include_router(module.router)
