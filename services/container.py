@@ -23,6 +23,7 @@ from services.mail.outbox import Outbox
 from services.mail.queueing import Notices
 from services.programme_changes import ProgrammeChanges
 from services.programmes import ProgrammeRegistry
+from services.registry import Registrar
 from services.storage.db import Database, Limits
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.catalogue import Catalogue
@@ -51,6 +52,7 @@ class Services:
     notices: Notices
     outbox: Outbox
     contacts: Contacts
+    registrar: Registrar
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,10 @@ def build_services(
     notices = Notices(
         catalogue, programmes, Composer(mail.time_zone), mail.public_url, mail.language
     )
-    transitions = CaseTransitions(catalogue, clock, programmes, views, notices, assurance)
+    registrar = Registrar(catalogue.registry)
+    transitions = CaseTransitions(
+        catalogue, clock, programmes, views, notices, assurance, registrar=registrar
+    )
     return Services(
         units=units,
         catalogue=catalogue,
@@ -104,9 +109,9 @@ def build_services(
         programmes=programmes,
         views=views,
         reading=CaseReading(programmes, views),
-        opening=CaseOpening(catalogue, clock, programmes, views),
+        opening=CaseOpening(catalogue, clock, programmes, views, registrar),
         transitions=transitions,
-        attachments=Attachments(clock, data_dir, *upload_limits),
+        attachments=Attachments(clock, data_dir, *upload_limits, registrar=registrar),
         partners=Partners(clock, views),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
@@ -116,4 +121,5 @@ def build_services(
         notices=notices,
         outbox=Outbox(clock),
         contacts=Contacts(clock),
+        registrar=registrar,
     )

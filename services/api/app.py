@@ -25,6 +25,7 @@ from services.api.routes_mail import router as mail_router
 from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.api.routes_programmes import router as programmes_router
+from services.api.routes_registry import router as registry_router
 from services.container import (
     Services,
     build_services,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         audit_router,
         admin_router,
         mail_router,
+        registry_router,
     )
     for router in (*routers, meta_router):
         app.include_router(router)

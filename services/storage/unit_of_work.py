@@ -35,6 +35,7 @@ from services.storage.notifications import NotificationRepository
 from services.storage.organisations import OrganisationRepository
 from services.storage.people import PeopleRepository
 from services.storage.programmes import ProgrammeRepository
+from services.storage.registry import RegistryRepository
 
 
 class UnitOfWork:
@@ -142,6 +143,10 @@ class UnitOfWork:
     @cached_property
     def bulk(self) -> BulkRepository:
         return BulkRepository(self.session)
+
+    @cached_property
+    def registry(self) -> RegistryRepository:
+        return RegistryRepository(self.session)
 
 
 class UnitsOfWork:
