@@ -137,6 +137,10 @@ class Registrar:
         rows, next_cursor = uow.registry.page(where, limit, cursor)
         return Page(items=[RegistryEntryPublic.model_validate(r) for r in rows], cursor=next_cursor)
 
+    def labels(self, language: str) -> dict[str, str]:
+        """What each kind of entry is called, in `language` (states/registry.toml)."""
+        return {kind: d.title(language) for kind, d in self.rules.labels().items()}
+
     def of_case(self, uow: UnitOfWork, case_id: int) -> list[RegistryEntryPublic]:
         """A case's register, for whoever may read the case (the caller has checked)."""
         return [RegistryEntryPublic.model_validate(r) for r in uow.registry.of_case(case_id)]

@@ -4,7 +4,10 @@ registered in its programme's series and year, without gaps, in the transaction 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -268,3 +271,57 @@ def test_an_upgraded_database_numbers_what_it_had_in_order_of_creation_and_goes_
         )
         assert new.status_code == 201, new.text
         assert new.json()["registry_number"] == "SFU 2020/0002"
+
+
+def signed_in(api: Api, who: str) -> None:
+    """A browser session for `who` on the test client."""
+    api.client.cookies.clear()
+    api.client.get("/ui/signin")
+    api.client.post(
+        "/ui/signin",
+        data={"token": api.people.tokens[who], "csrf": api.client.cookies.get("gf_login_csrf")},
+        follow_redirects=False,
+    )
+    assert api.client.cookies.get("gf_session"), who
+
+
+def test_the_case_page_heads_with_the_number_and_lists_its_register_and_the_inbox_shows_it(
+    api: Api,
+) -> None:
+    case = api.create_case("knivsta", SFU, "Nya vägar")
+    api.post("knivsta", f"/cases/{case['id']}/attachments", data={"kind": "budget"}, files=PDF)
+    signed_in(api, "caseworker")
+    page = api.client.get(f"/ui/cases/{case['id']}", params={"lang": "sv"})
+    assert page.status_code == 200
+    heading = page.text.split("<h1>")[1].split("</h1>")[0]
+    assert "SFU 2017/0001" in heading
+    register = page.text.split('id="register"')[1].split("</section>")[0]
+    assert "Diarieförda handlingar" in register
+    assert 'data-registry-number="SFU 2017/0001"' in register
+    assert 'data-registry-number="SFU 2017/0001-1"' in register
+    assert "Budget" in register and "budget.pdf" in register and "Inkommen" in register
+    assert "2017-10-02 10:00" in register  # registered at 08:00 UTC, shown in Stockholm time
+    inbox = api.client.get("/ui/inbox")
+    assert inbox.status_code == 200 and "SFU 2017/0001" in inbox.text
+
+
+def test_the_command_line_lists_the_registry(api: Api, database_url: str, tmp_path: Path) -> None:
+    case = api.create_case("knivsta", SFU, "Nya vägar")
+    api.post("knivsta", f"/cases/{case['id']}/attachments", data={"kind": "budget"}, files=PDF)
+    api.create_case("knivsta", DELMOS)
+    env = {
+        **os.environ,
+        "GRANTFLOW_DATABASE_URL": database_url,
+        "GRANTFLOW_DATA_DIR": str(tmp_path),
+        "COLUMNS": "200",
+    }
+    listed = subprocess.run(
+        [sys.executable, "-m", "services.cli", "registry", "list", "--series", "SFU"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "SFU 2017/0001 " in listed.stdout and "SFU 2017/0001-1" in listed.stdout
+    assert "budget.pdf" in listed.stdout and "DELMOS" not in listed.stdout

@@ -15,6 +15,7 @@ from services.cli import (
     mail,
     operations,
     programmes,
+    registry,
     setup,
 )
 from services.cli.common import err
@@ -24,7 +25,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (setup, programmes, lifecycle, audit, deadlines, incidents, mail, operations):
+for module in (
+    setup,
+    programmes,
+    lifecycle,
+    audit,
+    deadlines,
+    incidents,
+    mail,
+    registry,
+    operations,
+):
     module.register(app)
 
 
