@@ -3,7 +3,9 @@ registered in its programme's series and year, without gaps, in the transaction 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
@@ -23,6 +25,8 @@ from services.schemas import NewCase
 from services.storage.migrate import upgrade
 from tests.conftest import POSTGRES_URL
 from tests.support import Api, People, add_people
+from tests.test_published_grants import granted as granted_mapping
+from tests.test_published_grants import validator
 from workflow.actors import Actor, Role
 from workflow.clock import SettableClock
 from workflow.registry import RegistryNumber, registry_year
@@ -325,3 +329,21 @@ def test_the_command_line_lists_the_registry(api: Api, database_url: str, tmp_pa
     assert listed.returncode == 0, listed.stderr
     assert "SFU 2017/0001 " in listed.stdout and "SFU 2017/0001-1" in listed.stdout
     assert "budget.pdf" in listed.stdout and "DELMOS" not in listed.stdout
+
+
+def test_the_published_grants_name_the_case_and_the_decision_by_their_registry_numbers(
+    api: Api,
+) -> None:
+    granted_mapping(api, "knivsta", "delmos-2018")
+    package = api.client.get("/grants.json").json()
+    problems = [e.message for e in validator().iter_errors(package)]
+    assert problems == []  # still 360Giving 1.4: the standard admits fields of one's own
+    (grant,) = package["grants"]
+    assert grant["additional_data"] == {
+        "registryNumber": "DELMOS 2017/0001",
+        "decisionRegistryNumber": "DELMOS 2017/0001-1",
+    }
+    rows = list(csv.DictReader(io.StringIO(api.client.get("/grants.csv").text)))
+    assert [(r["registry_number"], r["decision_registry_number"]) for r in rows] == [
+        ("DELMOS 2017/0001", "DELMOS 2017/0001-1")
+    ]

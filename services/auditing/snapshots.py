@@ -18,6 +18,7 @@ from workflow.read_model import fold
 
 CSV_FIELDS = [
     "reference",
+    "registry_number",
     "title",
     "organisation_id",
     "state",

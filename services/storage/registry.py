@@ -92,3 +92,12 @@ class RegistryRepository:
             cursor,
             lambda e: [e.series, e.year, e.number, e.document],
         )
+
+    def of_decisions(self, decision_ids: list[int]) -> dict[int, str]:
+        """The registry number each grant decision was sent out under."""
+        if not decision_ids:
+            return {}
+        query = select(RegistryEntry.decision_id, RegistryEntry.registry_number).where(
+            col(RegistryEntry.decision_id).in_(decision_ids)
+        )
+        return {d: number for d, number in self.session.exec(query).all() if d is not None}

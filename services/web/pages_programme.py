@@ -33,6 +33,7 @@ from workflow.statuses import DeadlineStatus
 router = APIRouter(include_in_schema=False)
 CSV_FIELDS = [
     "reference",
+    "registry_number",
     "title",
     "state",
     "organisation_id",
