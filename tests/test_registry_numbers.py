@@ -29,12 +29,14 @@ from tests.test_published_grants import granted as granted_mapping
 from tests.test_published_grants import validator
 from workflow.actors import Actor, Role
 from workflow.clock import SettableClock
+from workflow.programmes import ProgrammeError
 from workflow.registry import RegistryNumber, registry_year
 
 SFU = "sf-uppsala-nya-vagar"
 STAR = "star-flere-skal-med-2017"
 DELMOS = "delmos-2018"
-RELEASE = Path(__file__).resolve().parent / "fixtures" / "release-0.1"
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "tests" / "fixtures" / "release-0.1"
 PDF = {"file": ("budget.pdf", b"%PDF-1.4 budget")}
 
 
@@ -347,3 +349,21 @@ def test_the_published_grants_name_the_case_and_the_decision_by_their_registry_n
     assert [(r["registry_number"], r["decision_registry_number"]) for r in rows] == [
         ("DELMOS 2017/0001", "DELMOS 2017/0001-1")
     ]
+
+
+def test_a_programme_file_names_its_series_and_a_malformed_one_is_refused_by_key(app) -> None:
+    catalogue = app.state.services.catalogue
+    assert {code: pf.programme.series for code, pf in catalogue.programmes.items()} == {
+        DELMOS: "DELMOS",
+        "dua-2021": "DUA",
+        SFU: "SFU",
+        STAR: "STAR",
+    }
+    source = (ROOT / "config" / "programmes" / "dua-2021.toml").read_text(encoding="utf-8")
+    wrong = source.replace('registry_series = "DUA"', 'registry_series = "dua 21/"')
+    with pytest.raises(ProgrammeError) as refused:
+        catalogue.parse(Path("dua-2021.toml"), wrong.encode())
+    assert any(p.startswith("registry_series") for p in refused.value.problems), refused.value
+    # A version kept from before the key existed still loads, numbering in its reference_prefix.
+    older = source.replace('registry_series = "DUA"\n', "")
+    assert catalogue.parse(Path("dua-2021.toml"), older.encode()).programme.series == "DUA-21"
