@@ -12,8 +12,6 @@ from services.storage.unit_of_work import UnitOfWork
 
 CSV_FIELDS = [
     "reference",
-    "registry_number",
-    "decision_registry_number",
     "programme",
     "programme_title",
     "funder",
@@ -26,6 +24,9 @@ CSV_FIELDS = [
     "award_date",
     "period_start",
     "period_end",
+    # Added in 0.2, after the columns clients already read.
+    "registry_number",
+    "decision_registry_number",
 ]
 
 

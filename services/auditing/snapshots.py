@@ -18,7 +18,6 @@ from workflow.read_model import fold
 
 CSV_FIELDS = [
     "reference",
-    "registry_number",
     "title",
     "organisation_id",
     "state",
@@ -30,6 +29,8 @@ CSV_FIELDS = [
     "to_repay",
     "repaid_amount",
     "as_of",
+    # Added in 0.2, after the columns clients already read.
+    "registry_number",
 ]
 
 

@@ -33,7 +33,6 @@ from workflow.statuses import DeadlineStatus
 router = APIRouter(include_in_schema=False)
 CSV_FIELDS = [
     "reference",
-    "registry_number",
     "title",
     "state",
     "organisation_id",
@@ -45,6 +44,8 @@ CSV_FIELDS = [
     "currency",
     "created_at",
     "updated_at",
+    # Added in 0.2, after the columns clients already read.
+    "registry_number",
 ]
 
 
