@@ -25,6 +25,7 @@ from services.privacy.erasure import Erasures
 from services.privacy.holds import LegalHolds
 from services.programme_changes import ProgrammeChanges
 from services.programmes import ProgrammeRegistry
+from services.registry import Registrar
 from services.storage.db import Database, Limits
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.catalogue import Catalogue
@@ -55,6 +56,7 @@ class Services:
     contacts: Contacts
     erasures: Erasures
     holds: LegalHolds
+    registrar: Registrar
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,10 @@ def build_services(
     notices = Notices(
         catalogue, programmes, Composer(mail.time_zone), mail.public_url, mail.language
     )
-    transitions = CaseTransitions(catalogue, clock, programmes, views, notices, assurance)
+    registrar = Registrar(catalogue.registry)
+    transitions = CaseTransitions(
+        catalogue, clock, programmes, views, notices, assurance, registrar=registrar
+    )
     return Services(
         units=units,
         catalogue=catalogue,
@@ -108,9 +113,9 @@ def build_services(
         programmes=programmes,
         views=views,
         reading=CaseReading(programmes, views),
-        opening=CaseOpening(catalogue, clock, programmes, views),
+        opening=CaseOpening(catalogue, clock, programmes, views, registrar),
         transitions=transitions,
-        attachments=Attachments(clock, data_dir, *upload_limits),
+        attachments=Attachments(clock, data_dir, *upload_limits, registrar=registrar),
         partners=Partners(clock, views),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
@@ -122,4 +127,5 @@ def build_services(
         contacts=Contacts(clock),
         erasures=Erasures(clock),
         holds=LegalHolds(clock),
+        registrar=registrar,
     )

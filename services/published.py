@@ -24,13 +24,18 @@ CSV_FIELDS = [
     "award_date",
     "period_start",
     "period_end",
+    # Added in 0.2, after the columns clients already read.
+    "registry_number",
+    "decision_registry_number",
 ]
 
 
 def granted(uow: UnitOfWork, programmes: ProgrammeRegistry) -> list[dict[str, Any]]:
     """Every confirmed decision, as the funder publishes them."""
     published = []
-    for decision, case, org in uow.finances.confirmed():
+    confirmed = uow.finances.confirmed()
+    sent = uow.registry.of_decisions([d.id for d, _, _ in confirmed if d.id is not None])
+    for decision, case, org in confirmed:
         assert case.id is not None
         programme = programmes.config_of(case.programme_id)
         assert programme is not None
@@ -38,6 +43,9 @@ def granted(uow: UnitOfWork, programmes: ProgrammeRegistry) -> list[dict[str, An
             {
                 "reference": programmes.reference(case.programme_id, case.id),
                 "decision_id": decision.id,
+                # The case's number in the registry, and the number the decision went out under.
+                "registry_number": case.registry_number or "",
+                "decision_registry_number": sent.get(decision.id or 0, ""),
                 "programme": programme.code,
                 "programme_title": programme.title(),
                 "funder": programme.funder,
@@ -106,6 +114,12 @@ def granted_360giving(grants: list[dict[str, Any]], prefix: str) -> dict[str, An
                     {"id": f"{prefix}-FUNDER-{g['programme']}", "name": g["funder"]}
                 ],
                 "grantProgramme": [{"code": g["programme"], "title": g["programme_title"]}],
+                # Not a field of the standard, which admits fields of one's own: where the
+                # funder's registry has the case and the decision (diarienummer).
+                "additional_data": {
+                    "registryNumber": g["registry_number"],
+                    "decisionRegistryNumber": g["decision_registry_number"],
+                },
             }
             for g in grants
         ],

@@ -47,6 +47,11 @@ class Party(_Public):
 class CasePublic(_Public):
     id: int
     reference: str
+    registry_number: str | None = Field(
+        default=None,
+        description="the case's number in the registry (diarienummer), e.g. `SFU 2026/0123`; "
+        "its documents are numbered `-1`, `-2`, ... within it (GET /registry)",
+    )
     programme: str
     title: str
     organisation_id: int

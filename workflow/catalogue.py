@@ -15,6 +15,7 @@ from workflow.programmes import (
     load_programmes,
     parse_programme,
 )
+from workflow.registry import RegistryRules, load_registry_rules
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Catalogue:
     # Files that could not be loaded, by name, with why: their programmes do not run.
     broken: dict[str, list[str]] = field(default_factory=dict)
     notices: NoticeRules = field(default_factory=lambda: NoticeRules({}))
+    # What is registered with a number, and as what (states/registry.toml).
+    registry: RegistryRules = field(default_factory=lambda: load_registry_rules(()))
 
     def programme(self, code: str) -> ProgrammeConfig | None:
         found = self.programmes.get(code)
@@ -54,7 +57,14 @@ def load_catalogue(programmes_dir: Path, *, strict: bool = True) -> Catalogue:
         raise ProgrammeError(
             programmes_dir, [f"{name}: {'; '.join(problems)}" for name, problems in broken.items()]
         )
-    return Catalogue(lifecycle, Engine(lifecycle), programmes, broken, load_notice_rules(names))
+    return Catalogue(
+        lifecycle,
+        Engine(lifecycle),
+        programmes,
+        broken,
+        load_notice_rules(names),
+        load_registry_rules(lifecycle.transition_names()),
+    )
 
 
 def notice_names(lifecycle: Lifecycle) -> set[str]:

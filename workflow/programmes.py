@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workflow.notices import NoticeRule
 from workflow.programme_problems import describe
+from workflow.registry import SERIES_PATTERN
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 
@@ -201,6 +202,12 @@ class ProgrammeConfig(_Strict):
     reference_prefix: str = Field(
         pattern=r"^[A-Z][A-Z0-9-]{1,15}$", description="starts each case reference"
     )
+    registry_series: str | None = Field(
+        default=None,
+        pattern=SERIES_PATTERN,
+        description="the registry's series its cases and documents are numbered in (SFU 2026/0123); "
+        "none (a version kept from before 0.3): the reference_prefix",
+    )
     name: dict[str, str] = Field(min_length=1)
     funder: str = Field(min_length=1)
     source: str = Field(min_length=1, description="the seed text the rules come from")
@@ -246,6 +253,11 @@ class ProgrammeConfig(_Strict):
                 f"unknown time zone {value!r} (use an IANA name such as Europe/Stockholm)"
             ) from None
         return value
+
+    @property
+    def series(self) -> str:
+        """The registry series new cases are numbered in."""
+        return self.registry_series or self.reference_prefix
 
     @property
     def zone(self) -> ZoneInfo:

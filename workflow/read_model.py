@@ -24,9 +24,11 @@ def folds(kind: EventKind) -> Callable[[Fold], Fold]:
 
 @folds(EventKind.created)
 def _created(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The whole new case, in the state it entered."""
+    """The whole new case, in the state it entered, with the registry number it was given."""
+    number = (event.get("details") or {}).get("registry_number")
     return {
         **event["changes"],
+        **({"registry_number": number} if number else {}),
         "state": event["to_state"],
         "version": event["case_version"],
         "created_at": event["at"],

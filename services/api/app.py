@@ -26,6 +26,7 @@ from services.api.routes_meta import router as meta_router
 from services.api.routes_money import router as money_router
 from services.api.routes_privacy import router as privacy_router
 from services.api.routes_programmes import router as programmes_router
+from services.api.routes_registry import router as registry_router
 from services.container import (
     Services,
     build_services,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         admin_router,
         mail_router,
         privacy_router,
+        registry_router,
     )
     for router in (*routers, meta_router):
         app.include_router(router)

@@ -22,6 +22,7 @@ from services.deadlines.listing import DeadlineListing
 from services.incidents import Incidents
 from services.mail.contacts import Contacts
 from services.mail.outbox import Outbox
+from services.registry import Registrar
 from services.storage.unit_of_work import UnitsOfWork
 from workflow.actors import Actor
 from workflow.catalogue import Catalogue
@@ -84,6 +85,7 @@ DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]
 OutboxDep = Annotated[Outbox, Depends(_service("outbox"))]
 ContactsDep = Annotated[Contacts, Depends(_service("contacts"))]
+RegistrarDep = Annotated[Registrar, Depends(_service("registrar"))]
 ExtensionsDep = Annotated[DeadlineExtensions, Depends(_service("extensions"))]
 CatalogueDep = Annotated[Catalogue, Depends(_service("catalogue"))]
 ClockDep = Annotated[Clock, Depends(_service("clock"))]

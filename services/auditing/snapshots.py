@@ -29,6 +29,8 @@ CSV_FIELDS = [
     "to_repay",
     "repaid_amount",
     "as_of",
+    # Added in 0.2, after the columns clients already read.
+    "registry_number",
 ]
 
 

@@ -14,11 +14,13 @@ from services import audit
 from services.cases.visibility import visible_case
 from services.errors import Conflict, InvalidRequest, NotFound
 from services.policy import require, require_on_case
+from services.registry import Registrar
 from services.storage.models import Attachment
 from services.storage.unit_of_work import UnitOfWork
 from workflow.access import Action
 from workflow.actors import Actor
 from workflow.clock import Clock
+from workflow.registry import load_registry_rules
 from workflow.statuses import AttachmentKind, EventKind
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -49,6 +51,7 @@ class AttachmentPublic(BaseModel):
     uploaded_by: int | None
     uploaded_at: dt.datetime
     event_seq: int | None
+    registry_number: str | None = None
 
 
 class Attachments:
@@ -58,8 +61,10 @@ class Attachments:
         data_dir: Path,
         max_bytes: int = MAX_ATTACHMENT_BYTES,
         suffixes: frozenset[str] = frozenset(CONTENT_TYPES),
+        registrar: Registrar | None = None,
     ) -> None:
         self.clock = clock
+        self.registrar = registrar or Registrar(load_registry_rules(()))
         self.data_dir = data_dir
         self.max_bytes = max_bytes  # the agency's own limits, from the settings
         self.suffixes = suffixes & set(CONTENT_TYPES)
@@ -98,6 +103,9 @@ class Attachments:
         digest = hashlib.sha256(content).hexdigest()
         self._keep(digest, content)
         now = self.clock.now()
+        # A document in: numbered within its case, under the case's lock.
+        number = self.registrar.number_document(uow, case)
+        registered = {"registry_number": str(number)} if number else {}
         event = audit.record(
             uow,
             kind=EventKind.fact,
@@ -114,7 +122,8 @@ class Attachments:
                     "size": len(content),
                     "sha256": digest,
                     "content_type": CONTENT_TYPES[suffix],
-                }
+                },
+                **registered,
             },
         )
         attachment = uow.attachments.add(
@@ -130,11 +139,23 @@ class Attachments:
                 event_seq=event.seq,
             )
         )
-        return AttachmentPublic.model_validate(attachment)
+        if number is not None:
+            received = self.registrar.rules.received_as(kind)
+            self.registrar.enter(
+                uow, number, case, received, name, now, event.seq, attachment_id=attachment.id
+            )
+        public = AttachmentPublic.model_validate(attachment)
+        return public.model_copy(update={"registry_number": str(number) if number else None})
 
     def of_case(self, uow: UnitOfWork, actor: Actor, case_id: int) -> list[AttachmentPublic]:
         visible_case(uow, actor, case_id)
-        return [AttachmentPublic.model_validate(a) for a in uow.attachments.of_case(case_id)]
+        numbers = {e.attachment_id: e.registry_number for e in uow.registry.of_case(case_id)}
+        return [
+            AttachmentPublic.model_validate(a).model_copy(
+                update={"registry_number": numbers.get(a.id)}
+            )
+            for a in uow.attachments.of_case(case_id)
+        ]
 
     def read(
         self, uow: UnitOfWork, actor: Actor, case_id: int, attachment_id: int

@@ -13,6 +13,7 @@ from services.deadlines.extensions import effective_programme
 from services.errors import CallClosed, InvalidRequest, ProgrammeRetired
 from services.policy import narrowed_to, require
 from services.programmes import ProgrammeRegistry
+from services.registry import Registrar
 from services.schemas import CasePublic, NewCase
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
@@ -28,12 +29,18 @@ from workflow.statuses import EventKind
 
 class CaseOpening:
     def __init__(
-        self, catalogue: Catalogue, clock: Clock, programmes: ProgrammeRegistry, views: CaseViews
+        self,
+        catalogue: Catalogue,
+        clock: Clock,
+        programmes: ProgrammeRegistry,
+        views: CaseViews,
+        registrar: Registrar | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
         self.programmes = programmes
         self.views = views
+        self.registrar = registrar or Registrar(catalogue.registry)
 
     def open(
         self, uow: UnitOfWork, actor: Actor, new: NewCase, idempotency_key: str | None = None
@@ -105,6 +112,8 @@ class CaseOpening:
         # Partners named by staff confirmed on paper; partners an applicant names confirm here.
         confirmed = narrowed_to(actor, Action.case_open) is None
         parties = uow.cases.add(case, lead, partners, confirmed)
+        # Drawn here, after every refusal: a case not opened consumes no number.
+        number = self.registrar.number_case(uow, programme, now)
         event = audit.record(
             uow,
             kind=EventKind.created,
@@ -114,8 +123,11 @@ class CaseOpening:
             to_state=case.state,
             case_version=case.version,
             changes=creation_snapshot(self.views.public(uow, case, parties)),
+            details={"registry_number": str(number)},
         )
         uow.cases.apply(case, updates(event.body))
+        entry = self.catalogue.registry.case
+        self.registrar.enter(uow, number, case, entry, case.title, event.at, event.seq)
         created = self.catalogue.engine.on_create(
             load_facts(uow, self.programmes, case), actor, now
         )

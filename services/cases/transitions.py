@@ -16,6 +16,7 @@ from services.errors import PreconditionFailed
 from services.mail.queueing import Notices
 from services.policy import POLICY, refuse, require_on_case
 from services.programmes import ProgrammeRegistry
+from services.registry import Registrar
 from services.schemas import TransitionResult
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
@@ -57,6 +58,7 @@ class CaseTransitions:
         views: CaseViews,
         notices: Notices,
         assurance: Mapping[str, Sequence[str]] | None = None,
+        registrar: Registrar | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
@@ -64,6 +66,7 @@ class CaseTransitions:
         self.views = views
         self.notices = notices
         self.assurance = assurance or {}
+        self.registrar = registrar or Registrar(catalogue.registry)
 
     def fire(
         self,
@@ -123,6 +126,9 @@ class CaseTransitions:
         cancel_obsolete_deadlines(uow, self.catalogue.lifecycle, case, firing, now)
         version = self.programmes.version_of(case.programme_id)
         store_records(uow, case, firing.records, actor, now, version)
+        # A decision sent to the applicant is a document out: numbered within its case.
+        number = self.registrar.number_sent(uow, case, firing.transition.name)
+        registered = {"registry_number": str(number)} if number else {}
         # The chain's head is locked from here to the commit: as late as can be.
         event = audit.record(
             uow,
@@ -137,9 +143,13 @@ class CaseTransitions:
             inputs=firing.inputs,
             changes=firing.changes,
             reason=firing.inputs.get("reason"),
-            details={**firing.explanation, **(details or {})},
+            details={**firing.explanation, **(details or {}), **registered},
         )
         uow.cases.apply(case, updates(event.body))
+        if number is not None:
+            config = self.programmes.config_of(case.programme_id)
+            language = config.language if config else "en"
+            self.registrar.enter_sent(uow, number, case, firing, event.at, event.seq, language)
         said = firing.inputs.get("reason") or firing.inputs.get("note")
         self.notices.tell(
             uow,

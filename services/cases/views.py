@@ -19,7 +19,17 @@ CASE_FACT_FIELDS = (*AMOUNT_FIELDS, *PERIOD_FIELDS, *REPORT_FIELDS)
 
 # What a case's first event records of it: everything but what the event itself says (its state
 # and version) or what is derived (its id, reference, times).
-NOT_IN_SNAPSHOT = {"id", "reference", "state", "version", "created_at", "updated_at", "as_of"}
+# The registry number is in the event's details, where the registrar put it.
+NOT_IN_SNAPSHOT = {
+    "id",
+    "reference",
+    "registry_number",
+    "state",
+    "version",
+    "created_at",
+    "updated_at",
+    "as_of",
+}
 
 
 class CaseViews:
@@ -40,6 +50,7 @@ class CaseViews:
         return CasePublic(
             id=case.id,
             reference=self.reference(case),
+            registry_number=case.registry_number,
             programme=self.programmes.code_of(case.programme_id),
             title=case.title,
             organisation_id=case.organisation_id,

@@ -16,6 +16,7 @@ from services.cli import (
     operations,
     privacy,
     programmes,
+    registry,
     setup,
 )
 from services.cli.common import err
@@ -34,6 +35,7 @@ for module in (
     incidents,
     mail,
     privacy,
+    registry,
     operations,
 ):
     module.register(app)

@@ -155,6 +155,7 @@ class Case(SQLModel, table=True):
         # the cases in one state (which also serves finding the cases in a state).
         Index("ix_grant_case_updated_at_id", "updated_at", "id"),
         Index("ix_grant_case_state_updated_at_id", "state", "updated_at", "id"),
+        Index("uq_grant_case_registry_number", "registry_number", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,6 +164,9 @@ class Case(SQLModel, table=True):
     title: str
     state: str
     version: int = 1
+    registry_number: str | None = Field(
+        default=None, max_length=40, description="SFU 2026/0123; none for generated cases"
+    )
     call_code: str | None = Field(default=None, description="the call the application belongs to")
     programme_version: int | None = Field(
         default=None, description="the programme version it was made under; none before 0.2"
@@ -382,4 +386,5 @@ class UserIdentity(SQLModel, table=True):
 # The tables of the deadline keeper live beside these; importing them here puts the whole schema
 # on SQLModel.metadata with one import (alembic's env.py does that).
 import services.storage.keeping  # noqa: E402
-import services.storage.outbox  # noqa: E402, F401
+import services.storage.outbox  # noqa: E402
+import services.storage.registry_tables  # noqa: E402, F401

@@ -36,6 +36,7 @@ from services.storage.organisations import OrganisationRepository
 from services.storage.people import PeopleRepository
 from services.storage.privacy import PersonalDataRepository, PrivacyRepository
 from services.storage.programmes import ProgrammeRepository
+from services.storage.registry import RegistryRepository
 
 
 class UnitOfWork:
@@ -151,6 +152,10 @@ class UnitOfWork:
     @cached_property
     def personal_data(self) -> PersonalDataRepository:
         return PersonalDataRepository(self.session)
+
+    @cached_property
+    def registry(self) -> RegistryRepository:
+        return RegistryRepository(self.session)
 
 
 class UnitsOfWork:

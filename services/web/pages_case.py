@@ -162,6 +162,7 @@ def _case_page(
         deadlines = services.deadlines.of_case(uow, actor, case_id)
         notifications = services.deadlines.notifications(uow, actor, case_id, 20).items
         attachments = services.attachments.of_case(uow, actor, case_id)
+        register = services.registrar.of_case(uow, case_id)
         case_money = finances(uow, services.reading, actor, case_id)
     path = [
         (e.from_state, e.to_state)
@@ -187,6 +188,8 @@ def _case_page(
         deadlines=deadlines,
         notifications=notifications,
         attachments=attachments,
+        register=register,
+        document_label=services.registrar.labels(lang),
         money=case_money,
         diagram=diagram.render(lifecycle, lang, case.state, path, alt=alt),
         done=done,

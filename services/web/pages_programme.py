@@ -44,6 +44,8 @@ CSV_FIELDS = [
     "currency",
     "created_at",
     "updated_at",
+    # Added in 0.2, after the columns clients already read.
+    "registry_number",
 ]
 
 
