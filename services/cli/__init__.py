@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from config.settings import get_settings
 from services.cli import (
+    archive,
     audit,
     deadlines,
     incidents,
@@ -24,7 +25,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for module in (setup, programmes, lifecycle, audit, deadlines, incidents, mail, operations):
+for module in (
+    setup,
+    programmes,
+    lifecycle,
+    audit,
+    archive,
+    deadlines,
+    incidents,
+    mail,
+    operations,
+):
     module.register(app)
 
 
