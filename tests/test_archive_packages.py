@@ -244,3 +244,15 @@ def test_proofs_of_many_events_at_once_are_the_proofs_of_each() -> None:
     for n in range(1, 40):
         leaves = [leaf_hash(f'{{"seq":{i}}}') for i in range(n)]
         assert inclusion_paths(range(n), leaves) == [inclusion_path(i, leaves) for i in range(n)]
+
+
+def test_a_document_no_longer_matching_its_recorded_hash_stops_the_package(
+    api: Api, settings
+) -> None:
+    ids = delmos_cases(api)
+    digest = attach(api, ids["running"], "late.pdf", b"%PDF-1.4 late")
+    api.move("caseworker", ids["running"], "decline_interest", reason="Sent")
+    (settings.data_dir / "attachments" / digest[:2] / digest).write_bytes(b"changed")
+    refused = api.get("auditor", f"/cases/{ids['running']}/archive")
+    assert refused.status_code == 409
+    assert refused.json()["sha256"] == digest
