@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.archiving.records import DATA, Records
+from services.archiving.records import Records
 
 METS = "http://www.loc.gov/METS/"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -159,8 +159,6 @@ def _structure(
     if documentation:
         notes = ET.SubElement(package, m("div"), ID="div-documentation", LABEL="Documentation")
         ET.SubElement(notes, m("fptr"), FILEID="filegrp-documentation")
-    representation = ET.SubElement(
-        package, m("div"), ID="div-rep1", LABEL=DATA.removesuffix("/data")
-    )
+    representation = ET.SubElement(package, m("div"), ID="div-rep1", LABEL="Representations/rep1")
     if files:
         ET.SubElement(representation, m("fptr"), FILEID="filegrp-rep1")
