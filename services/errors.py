@@ -58,6 +58,11 @@ class Conflict(ServiceError):
     title = "Conflict"
 
 
+class NotClosed(Conflict):
+    problem = "not-closed"
+    title = "The records are not closed"
+
+
 class ProgrammeUnavailable(Conflict):
     problem = "programme-unavailable"
     title = "The programme's rules are not loaded"

@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from config.settings import Settings, get_settings
 from services.api import problems, security
 from services.api.routes_admin import router as admin_router
+from services.api.routes_archive import router as archive_router
 from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
 from services.api.routes_deadlines import router as deadlines_router
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         money_router,
         programmes_router,
         audit_router,
+        archive_router,
         admin_router,
         mail_router,
         privacy_router,

@@ -42,6 +42,7 @@ DESCRIPTIONS = {
     "transition-not-allowed-in-state": "The case is not in a state this transition leaves from.",
     "guard-refused": "A rule of the lifecycle or the programme refused the transition; `guard` names it.",
     "method-not-allowed": "The resource does not accept this method.",
+    "not-closed": "Only a case in a final state of the lifecycle (closed, rejected, withdrawn, ...) is handed to an archive; `state` says where it is.",
     "programme-unavailable": "The case's programme file is missing or broken, so its rules cannot be applied; an incident says why.",
     "programme-retired": "The programme was retired: it takes no new cases; its running cases go on.",
     "call-closed": "No call of the programme takes applications now; `calls` says when each closed or opens.",

@@ -3,11 +3,12 @@ event is in the log, that a later log extends an earlier one. Answers carry hex 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from services.errors import InvalidRequest
 from services.storage.unit_of_work import UnitOfWork
-from workflow.merkle import consistency_proof, inclusion_path, leaf_hash, root
+from workflow.merkle import consistency_proof, inclusion_paths, leaf_hash, root
 
 
 def tree(uow: UnitOfWork, size: int | None = None) -> dict[str, Any]:
@@ -20,16 +21,27 @@ def inclusion(uow: UnitOfWork, seq: int, size: int | None = None) -> dict[str, A
     size = _size(uow, size, "tree_size")
     if not 1 <= seq <= size:
         raise InvalidRequest(f"event {seq} is not in a log of {size} events", field="seq")
-    lines = list(uow.audit.payloads(1, size))
+    return inclusions(list(uow.audit.payloads(1, size)), [seq])[0]
+
+
+def inclusions(lines: Sequence[str], seqs: Iterable[int]) -> list[dict[str, Any]]:
+    """That each event of `seqs` is in the log whose events 1..n are `lines`: one pass over
+    the log for all of them (an archive package proves every event of its cases)."""
+    seqs = list(seqs)
     leaves = [leaf_hash(line) for line in lines]
-    return {
-        "seq": seq,
-        "leaf_index": seq - 1,
-        "tree_size": size,
-        "root_hash": root(leaves).hex(),
-        "line": lines[seq - 1],
-        "inclusion_path": [h.hex() for h in inclusion_path(seq - 1, leaves)],
-    }
+    top = root(leaves).hex()
+    paths = inclusion_paths([seq - 1 for seq in seqs], leaves)
+    return [
+        {
+            "seq": seq,
+            "leaf_index": seq - 1,
+            "tree_size": len(lines),
+            "root_hash": top,
+            "line": lines[seq - 1],
+            "inclusion_path": [h.hex() for h in path],
+        }
+        for seq, path in zip(seqs, paths, strict=True)
+    ]
 
 
 def consistency(uow: UnitOfWork, first: int, second: int | None = None) -> dict[str, Any]:

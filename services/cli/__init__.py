@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from config.settings import get_settings
 from services.cli import (
+    archive,
     audit,
     deadlines,
     incidents,
@@ -31,6 +32,7 @@ for module in (
     programmes,
     lifecycle,
     audit,
+    archive,
     deadlines,
     incidents,
     mail,
