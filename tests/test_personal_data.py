@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
+import zipfile
 from pathlib import Path
 
 from sqlmodel import select
@@ -69,6 +71,16 @@ def everything_shown(api: Api, app, sample: Sample, case_id: int, user_id: int) 
     return "\n".join(shown)
 
 
+def archived(api: Api, case_id: int) -> str:
+    """Every file of the case's archive package, as text."""
+    answer = api.get("auditor", f"/cases/{case_id}/archive")
+    assert answer.status_code == 200, answer.text
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as package:
+        return "\n".join(
+            package.read(name).decode("utf-8", "replace") for name in package.namelist()
+        )
+
+
 def test_a_persons_name_and_words_are_stored_sealed_and_read_in_the_clear(
     api: Api, app, clock: SettableClock
 ) -> None:
@@ -105,6 +117,9 @@ def test_erasing_a_person_keeps_the_chain_and_leaves_their_data_nowhere(
     for text in THEIRS:
         assert text not in shown, text
     assert "[erased]" in shown
+    package = archived(api, declined)
+    for text in THEIRS:
+        assert text not in package, text
     invite = next(e for e in api.history("auditor", invited) if e["transition"] == "invite")
     assert (invite["actor_name"], invite["inputs"]["note"]) == ("[erased]", "[erased]")
     assert invite["actor_id"] == user_id  # who acted is still known, as a number

@@ -4,7 +4,6 @@ digest, taken from the audit log) and the agents behind those events."""
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -75,7 +74,7 @@ def _object(root: ET.Element, packed: PackedFile, original: str | None) -> None:
 def _events(records: Records) -> Iterator[dict[str, Any]]:
     """Each case's registration (its `created` event), and each document's receipt and the
     digest taken of it then (its `attachment_added` event), in the audit log's words."""
-    logged = {int(e["seq"]): e for e in (json.loads(line) for line in records.events)}
+    logged = {int(e["seq"]): e for e in records.readable}
     for archived in records.cases:
         created = archived.description["events"][0] if archived.description["events"] else None
         if created is not None:

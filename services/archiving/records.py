@@ -20,6 +20,7 @@ from services.cases.views import CaseViews
 from services.cases.visibility import visible_case
 from services.errors import NotClosed, NotFound
 from services.policy import require
+from services.privacy.sealing import open_bodies
 from services.programmes import ProgrammeRegistry
 from services.storage.cases import CaseFilter
 from services.storage.models import Case
@@ -63,6 +64,8 @@ class Records:
     checkpoint: str  # the signed checkpoint every proof leads to
     note_key: str  # its verifier key
     not_archived: list[dict[str, Any]] = field(default_factory=list)
+    # The same events as the service reads them: personal data opened, or "[erased]".
+    readable: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def last_event_at(self) -> str:
@@ -103,7 +106,9 @@ class Archiver:
                 final_states=self.final_states,
             )
         reference = self.views.reference(case)
-        return self._records(uow, actor, [case], f"grantflow-{reference}", reference)
+        # The registry number is what the agency's own register and the archive search by.
+        label = f"{case.registry_number} ({reference})" if case.registry_number else reference
+        return self._records(uow, actor, [case], f"grantflow-{reference}", label)
 
     def programme(self, uow: UnitOfWork, actor: Actor, code: str) -> Records:
         """Every closed case of a programme; those still running are named, not packed."""
@@ -150,7 +155,10 @@ class Archiver:
         lines = list(export_lines(uow, 1, size))
         ids = {c.id for c in cases}
         mine = [(i + 1, line) for i, line in enumerate(lines) if json.loads(line)["case_id"] in ids]
-        by_seq = {seq: json.loads(line) for seq, line in mine}
+        # events.jsonl keeps the stored bytes, personal data sealed; what the package says in
+        # words (PREMIS agents) is read as the service reads it, "[erased]" for an erased person.
+        opened = open_bodies(uow, (json.loads(line) for _, line in mine))
+        by_seq = {seq: body for (seq, _), body in zip(mine, opened, strict=True)}
         config = self.programmes.config_of(cases[0].programme_id)
         return Records(
             objid=objid,
@@ -163,6 +171,7 @@ class Archiver:
             checkpoint=checkpoint(uow, self.key, self.origin, size),
             note_key=verifier_key(self.origin, self.key),
             not_archived=running or [],
+            readable=opened,
         )
 
     def _case(
