@@ -8,6 +8,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from services.allocation import Allocations
+from services.amendments import Amendments
 from services.cases.attachments import CONTENT_TYPES, MAX_ATTACHMENT_BYTES, Attachments
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
@@ -55,6 +56,7 @@ class Services:
     outbox: Outbox
     contacts: Contacts
     erasures: Erasures
+    amendments: Amendments
     holds: LegalHolds
     registrar: Registrar
 
@@ -126,6 +128,7 @@ def build_services(
         outbox=Outbox(clock),
         contacts=Contacts(clock),
         erasures=Erasures(clock),
+        amendments=Amendments(clock, programmes),
         holds=LegalHolds(clock),
         registrar=registrar,
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from sqlmodel import select
 from services.access import add_user, create_token
 from services.policy import DECLARED, POLICY, PUBLIC, SIGNED_IN, document
 from services.programme_proposals import ProgrammeProposals, ProposalRequest
+from services.storage.amendments import Amendment
 from services.storage.keeping import Deadline, Incident
-from services.storage.models import WebSession
+from services.storage.models import Decision, WebSession
 from services.storage.outbox import Mail
 from services.storage.privacy import ErasureProposal, LegalHold
 from tests.support import Api, tables
@@ -178,6 +180,26 @@ def fresh_hold(app, user_id: int) -> int:
         return hold.id
 
 
+def fresh_amendment(app, case_id: int) -> int:
+    """A change request waiting for its assessment, on a decision of the sample case."""
+    services = app.state.services
+    now = services.clock.now()
+    with services.units.writing() as uow:
+        decision = Decision(
+            case_id=case_id, status="confirmed", amount=Decimal("1000"),
+            period_start=dt.date(2018, 1, 1), period_end=dt.date(2018, 12, 31), proposed_at=now,
+        )  # fmt: skip
+        uow.amendments.save(decision)
+        row = Amendment(
+            case_id=case_id, decision_id=decision.id, kind="extension",
+            request='{"kind": "extension", "period_end": "2019-06-30"}',
+            status="requested", requested_at=now,
+        )  # fmt: skip
+        uow.amendments.save(row)
+        uow.commit()
+        return row.id
+
+
 def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str) -> dict[str, Any]:
     """A well-formed request to `route`: real ids, a body it accepts. POSTs that change a case
     get a case of their own, so one role's answer never depends on another's."""
@@ -191,6 +213,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
     proposal = fresh_proposal(api.client.app) if "{proposal_id}" in path else 0  # type: ignore[attr-defined]
     erasure = fresh_erasure(api.client.app, sample.user) if "{erasure_id}" in path else 0  # type: ignore[attr-defined]
     hold = fresh_hold(api.client.app, sample.user) if "{hold_id}" in path else 0  # type: ignore[attr-defined]
+    amendment = fresh_amendment(api.client.app, sample.case) if "{amendment_id}" in path else 0  # type: ignore[attr-defined]
     mail = sample.mail
     if method == "POST" and "{mail_id}" in path:
         mail = dead_mail(api.client.app, sample.case)  # type: ignore[attr-defined]
@@ -198,6 +221,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         "proposal_id": proposal,
         "erasure_id": erasure,
         "hold_id": hold,
+        "amendment_id": amendment,
         "mail_id": mail,
         "word": "cancel",
         "case_id": case,
@@ -254,6 +278,9 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/privacy/erasure-proposals/{erasure_id}/refuse": {"reason": "still needed"},
             "/privacy/legal-holds": {"user_id": sample.user, "reason": "a dispute"},
             "/privacy/legal-holds/{hold_id}/lift": {"reason": "settled"},
+            "/cases/{case_id}/amendments": {"kind": "contact", "email": "a@b.example", "reason": "new"},
+            "/amendments/{amendment_id}/assess": {"recommendation": "approve", "note": "fine"},
+            "/amendments/{amendment_id}/decide": {"approve": False, "reason": "walk"},
         }.get(route.path)  # fmt: skip
         if route.path.endswith("/attachments"):
             kw = {"url": kw["url"], "files": {"file": ("b.pdf", b"%PDF b")}}

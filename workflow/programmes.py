@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workflow.amendments import AmendmentKind, AmendmentRule
 from workflow.notices import NoticeRule
 from workflow.programme_problems import describe
 from workflow.registry import SERIES_PATTERN
@@ -224,6 +225,8 @@ class ProgrammeConfig(_Strict):
     costs: Costs | None = None
     certification: Certification | None = None
     allocation: AllocationRule | None = None
+    # Which change requests the programme takes after a decision, and who approves them.
+    amendments: dict[AmendmentKind, AmendmentRule] = Field(default_factory=dict)
     # None: nothing is proposed for erasure; a person decides case by case.
     retention: Retention | None = None
     # Who hears what, where this programme says otherwise than states/notifications.toml.

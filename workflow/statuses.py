@@ -58,6 +58,7 @@ class DecisionStatus(StrEnum):
     proposed = "proposed"  # waiting for a second person (four eyes)
     confirmed = "confirmed"
     withdrawn = "withdrawn"
+    superseded = "superseded"  # an approved amendment made a new version of it
 
 
 class PaymentKind(StrEnum):

@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from config.settings import Settings, get_settings
 from services.api import problems, security
 from services.api.routes_admin import router as admin_router
+from services.api.routes_amendments import router as amendments_router
 from services.api.routes_archive import router as archive_router
 from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         admin_router,
         mail_router,
         privacy_router,
+        amendments_router,
         registry_router,
     )
     for router in (*routers, meta_router):

@@ -125,7 +125,7 @@ def _local(at: dt.datetime, zone: str) -> str:
 
 
 # The events that move a deadline, and where each says what it was due before the move.
-MOVES = frozenset({"deadline_moved", "deadline_extended"})
+MOVES = frozenset({"deadline_moved", "deadline_extended", "amendment_approved"})
 
 
 def _due_before_moves(events: list[AuditEvent], as_of: dt.datetime) -> dict[int, dt.datetime]:

@@ -235,6 +235,11 @@ class Decision(SQLModel, table=True):
     programme_version: int | None = Field(
         default=None, description="the programme version it was made under; none before 0.2"
     )
+    # An approved amendment makes a new version of a confirmed decision; the old one is kept,
+    # superseded, so history and `as_of` still show what was decided first.
+    version: int = 1
+    supersedes_id: int | None = Field(default=None, foreign_key="decision.id")
+    amendment_id: int | None = None
 
 
 class AuditEvent(SQLModel, table=True):

@@ -16,6 +16,7 @@ from types import TracebackType
 
 from sqlmodel import Session
 
+from services.storage.amendments import AmendmentRepository
 from services.storage.attachments import AttachmentRepository
 from services.storage.audit_log import AuditRepository
 from services.storage.bulk import BulkRepository
@@ -144,6 +145,10 @@ class UnitOfWork:
     @cached_property
     def bulk(self) -> BulkRepository:
         return BulkRepository(self.session)
+
+    @cached_property
+    def amendments(self) -> AmendmentRepository:
+        return AmendmentRepository(self.session)
 
     @cached_property
     def privacy(self) -> PrivacyRepository:
