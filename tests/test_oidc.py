@@ -3,6 +3,7 @@ Node, tests/oidc/provider.mjs) and a real browser, through the authorization cod
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from config.settings import Settings
 from services.access import add_user
 from services.api.app import create_app
 from services.identities import link
+from services.privacy.sealing import open_bodies
 from services.storage.models import AuditEvent, Organisation, User
 from tests.mail_server import free_port
 from tests.support import Api, add_people, tables
@@ -129,8 +131,12 @@ def test_a_caseworker_signs_in_through_the_agency_and_lands_in_the_inbox_as_a_ca
     expect(page.locator(".who")).to_contain_text("caseworker")
     (signed,) = events(agency, "signed_in")
     assert (signed.role, signed.actor_id is not None) == ("caseworker", True)
-    assert f'"issuer":"{agency.issuer}"' in signed.payload and '"subject":"eva"' in signed.payload
-    assert '"source":"127.0.0.1"' in signed.payload
+    assert f'"issuer":"{agency.issuer}"' in signed.payload
+    # Who the provider says she is, and from where, are hers: sealed under her key, read opened.
+    assert '"subject":"eva"' not in signed.payload and '"source":"127' not in signed.payload
+    with agency.app.state.services.units.reading() as uow:
+        (opened,) = open_bodies(uow, [json.loads(signed.payload)])
+    assert (opened["details"]["subject"], opened["details"]["source"]) == ("eva", "127.0.0.1")
 
 
 def test_a_person_whose_groups_map_to_no_role_is_refused_on_a_page_that_says_why_and_on_record(
