@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from services.storage.keeping import Deadline
 from services.storage.models import Commitment, Decision
+from tests.browser import sign_in
 from tests.support import Api, chain_of, tables
 from workflow.clock import SettableClock
 
@@ -222,3 +224,33 @@ def test_a_request_the_programme_cannot_grant_is_refused_and_changes_nothing(api
         json={"kind": "contact", "email": "ny@heby.example", "reason": "Ny kontakt"},
     )
     assert early.status_code == 409
+
+
+def test_on_the_case_page_the_applicant_asks_the_caseworker_assesses_and_the_approver_approves(
+    api: Api, live_server: str, page: Page
+) -> None:
+    case = granted_delmos(api)
+    sign_in(page, live_server, api.people.tokens["knivsta"])
+    page.goto(f"{live_server}/ui/cases/{case}")
+    page.locator("#amendments summary").click()
+    page.select_option("#amend-kind", "extension")
+    page.fill("#amend-period-end", "2019-10-31")
+    page.fill("#amend-reason", "Sommaren försenade starten")
+    page.locator("#amendments form button[type=submit]").click()
+    (asked,) = api.get("caseworker", f"/cases/{case}/amendments").json()
+    expect(page.locator(f"#amendment-{asked['id']}")).to_have_attribute("data-status", "requested")
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, api.people.tokens["caseworker"])
+    page.goto(f"{live_server}/ui/cases/{case}")
+    page.fill(f"#assess-note-{asked['id']}", "Rimligt, planen håller")
+    page.locator(f"#amendment-{asked['id']} button[type=submit]").click()
+    expect(page.locator(f"#amendment-{asked['id']}")).to_have_attribute("data-status", "assessed")
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, api.people.tokens["approver"])
+    page.goto(f"{live_server}/ui/cases/{case}")
+    page.fill(f"#decide-reason-{asked['id']}", "Beviljas")
+    page.locator(f"#amendment-{asked['id']} button[value=approve]").click()
+    expect(page.locator(f"#amendment-{asked['id']}")).to_have_attribute("data-status", "approved")
+    assert api.get("auditor", f"/cases/{case}").json()["period_end"] == "2019-10-31"

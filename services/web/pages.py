@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.web import (
+    pages_amendments,
     pages_case,
     pages_history,
     pages_inbox,
@@ -23,6 +24,7 @@ for module in (
     pages_signin,
     pages_inbox,
     pages_case,
+    pages_amendments,
     pages_history,
     pages_programme,
     pages_incidents,

@@ -30,6 +30,7 @@ from services.web.rendering import (
 )
 from services.web.sessions import BrowserSession
 from workflow.access import Action, Subject
+from workflow.amendments import amendment_rules
 from workflow.engine import TransitionRefused
 from workflow.lifecycle import InvalidInputs, TransitionSpec, label_in
 
@@ -163,6 +164,7 @@ def _case_page(
         notifications = services.deadlines.notifications(uow, actor, case_id, 20).items
         attachments = services.attachments.of_case(uow, actor, case_id)
         register = services.registrar.of_case(uow, case_id)
+        amendments = services.amendments.listed(uow, actor, case_id)
         case_money = finances(uow, services.reading, actor, case_id)
     path = [
         (e.from_state, e.to_state)
@@ -189,6 +191,16 @@ def _case_page(
         notifications=notifications,
         attachments=attachments,
         register=register,
+        amendments=amendments,
+        amendment_kinds=amendment_rules().labels,
+        may_amend=allows(
+            actor,
+            Action.amendment_request,
+            Subject(frozenset({case.organisation_id}), case.organisation_id),
+        )
+        and case.state in amendment_rules().open_in,
+        may_assess=allows(actor, Action.amendment_assess),
+        may_decide=allows(actor, Action.amendment_decide),
         document_label=services.registrar.labels(lang),
         money=case_money,
         diagram=diagram.render(lifecycle, lang, case.state, path, alt=alt),
