@@ -82,6 +82,13 @@ def ledger(
         )
     if last < first:
         raise InvalidRequest(f"to ({last}) is before from ({first})", field="to")
+    if format == "sie" and first.year != last.year:
+        # Vouchers are numbered anew each fiscal year: one file, one year (its #RAR 0).
+        raise InvalidRequest(
+            f"an SIE file holds one fiscal year's vouchers: from {first} and to {last} are in "
+            "different years; ask for each year in turn (the CSV takes any range)",
+            field="to",
+        )
     zone = config.zone
     until = end_of_day(last, zone)
     moved = [

@@ -225,7 +225,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
     if path.endswith("/snapshot"):
         kw["params"] = {"as_of": "2030-01-01"}
     if "/accounting." in path:
-        kw["params"] = {"from": "2017-01-01", "to": "2030-12-31"}
+        kw["params"] = {"from": "2018-01-01", "to": "2018-12-31"}
     if path == "/audit/proofs/inclusion":
         kw["params"] = {"seq": 1}
     if path == "/audit/proofs/consistency":

@@ -43,18 +43,16 @@ def amount(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def fiscal_years(first: dt.date, last: dt.date) -> list[str]:
-    """#RAR for each calendar year the period touches: 0 the last, -1 the one before, ..."""
-    years = range(last.year, first.year - 1, -1)
-    return [
-        f"#RAR {-i} {day(dt.date(year, 1, 1))} {day(dt.date(year, 12, 31))}"
-        for i, year in enumerate(years)
-    ]
+def fiscal_year(first: dt.date, last: dt.date) -> str:
+    """#RAR 0: the one calendar year the file's vouchers are numbered in."""
+    if first.year != last.year:
+        raise ValueError("an SIE file holds the vouchers of one fiscal year")
+    return f"#RAR 0 {day(dt.date(first.year, 1, 1))} {day(dt.date(first.year, 12, 31))}"
 
 
 def sie_text(header: SieHeader, books: Accounting, made: Sequence[Voucher]) -> str:
     """The file as text, in the order SIE 4B asks for: the flag, who wrote it and how, the
-    company and its years, the chart, then every voucher with its rows in braces."""
+    company and its fiscal year, the chart, then every voucher with its rows in braces."""
     lines = [
         "#FLAGGA 0",
         f"#PROGRAM {field(header.program)} {field(header.version)}",
@@ -66,7 +64,7 @@ def sie_text(header: SieHeader, books: Accounting, made: Sequence[Voucher]) -> s
     ]
     if books.organisation_number:
         lines.append(f"#ORGNR {books.organisation_number}")
-    lines += fiscal_years(header.first, header.last)
+    lines.append(fiscal_year(header.first, header.last))
     lines.append(f"#KPTYP {books.chart}")
     lines.append(f"#VALUTA {header.currency}")
     lines += [f"#KONTO {a.number} {field(a.name)}" for a in books.accounts]

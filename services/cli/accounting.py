@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from services.accounting import Ledger, ledger, ledger_csv, ledger_sie
 from services.cli.common import err, open_services, out
@@ -40,7 +41,7 @@ def _ledger(programme: str, first: dt.datetime, last: dt.datetime, format: Forma
                 uow, services.programmes, staff, programme, first.date(), last.date(), format
             )
     except ServiceError as refused:
-        err.print(f"[red]{refused.detail}[/red]")
+        err.print(f"[red]{escape(refused.detail)}[/red]")  # it names [accounting]
         raise typer.Exit(1) from None
 
 
