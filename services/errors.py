@@ -76,3 +76,8 @@ class ProgrammeRetired(Conflict):
 class CallClosed(Conflict):
     problem = "call-closed"
     title = "The call is not open for applications"
+
+
+class NoAccounting(Conflict):
+    problem = "no-accounting"
+    title = "The programme's file gives no accounts for this export"

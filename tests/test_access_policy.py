@@ -256,6 +256,8 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
     kw: dict[str, Any] = {"url": path.format(**values)}
     if path.endswith("/snapshot"):
         kw["params"] = {"as_of": "2030-01-01"}
+    if "/accounting." in path:
+        kw["params"] = {"from": "2018-01-01", "to": "2018-12-31"}
     if path == "/audit/proofs/inclusion":
         kw["params"] = {"seq": 1}
     if path == "/audit/proofs/consistency":

@@ -32,6 +32,7 @@ class Action(StrEnum):
     audit_verify = "audit.verify"
     audit_snapshot = "audit.snapshot"
     audit_search = "audit.search"
+    accounting_export = "accounting.export"
     records_archive = "records.archive"
     incidents_read = "incidents.read"
     incidents_act = "incidents.act"

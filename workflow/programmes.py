@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workflow.accounting import Accounting
 from workflow.amendments import AmendmentKind, AmendmentRule
 from workflow.notices import NoticeRule
 from workflow.programme_problems import describe
@@ -231,6 +232,8 @@ class ProgrammeConfig(_Strict):
     retention: Retention | None = None
     # Who hears what, where this programme says otherwise than states/notifications.toml.
     notifications: dict[str, NoticeRule] = Field(default_factory=dict)
+    # The agency's ledger: accounts and voucher series of the accounting export; none: no export.
+    accounting: Accounting | None = None
 
     def call(self, code: str | None) -> Call | None:
         return next((c for c in self.calls if c.code == code), None)

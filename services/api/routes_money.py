@@ -3,16 +3,19 @@ published list of grants."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.responses import PlainTextResponse
 
+from services.accounting import filename, ledger, ledger_csv, ledger_sie
 from services.allocation import AllocationTerms
 from services.api.deps import (
     ActorDep,
     AllocationsDep,
     AttachmentsDep,
+    ClockDep,
     ReadingDep,
     ServicesDep,
     SettingsDep,
@@ -156,3 +159,60 @@ def published_grants_360giving(
     360G prefix (`GRANTFLOW_GIVING_PREFIX`)."""
     with units.reading() as uow:
         return granted_360giving(granted(uow, services.programmes), settings.giving_prefix)
+
+
+First = Annotated[
+    dt.date, Query(alias="from", description="the first day, in the programme's zone")
+]
+Last = Annotated[dt.date, Query(alias="to", description="the last day, inclusive")]
+
+
+@router.get(
+    "/programmes/{programme}/accounting.sie",
+    openapi_extra=declared(Action.accounting_export),
+    tags=["money"],
+    response_class=Response,
+)
+def accounting_sie(
+    programme: Code,
+    first: First,
+    last: Last,
+    actor: ActorDep,
+    units: UnitsDep,
+    services: ServicesDep,
+    clock: ClockDep,
+) -> Response:
+    """The programme's payments and repayments of the period as an SIE 4 file (SIE 4B, code
+    page 437): one voucher each, on the accounts of its file's `[accounting]`."""
+    with units.reading() as uow:
+        found = ledger(uow, services.programmes, actor, programme, first, last, "sie")
+    today = clock.now().astimezone(found.programme.zone).date()
+    return Response(
+        ledger_sie(found, today),
+        media_type="text/plain; charset=IBM437",
+        headers={"Content-Disposition": f'attachment; filename="{filename(found, "se")}"'},
+    )
+
+
+@router.get(
+    "/programmes/{programme}/accounting.csv",
+    openapi_extra=declared(Action.accounting_export),
+    tags=["money"],
+    response_class=PlainTextResponse,
+)
+def accounting_csv(
+    programme: Code,
+    first: First,
+    last: Last,
+    actor: ActorDep,
+    units: UnitsDep,
+    services: ServicesDep,
+) -> PlainTextResponse:
+    """The same vouchers as CSV, one row each with its debit and credit account."""
+    with units.reading() as uow:
+        found = ledger(uow, services.programmes, actor, programme, first, last, "csv")
+    return PlainTextResponse(
+        ledger_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename(found, "csv")}"'},
+    )

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from config.settings import get_settings
 from services.cli import (
+    accounting,
     archive,
     audit,
     deadlines,
@@ -33,6 +34,7 @@ for module in (
     lifecycle,
     audit,
     archive,
+    accounting,
     deadlines,
     incidents,
     mail,

@@ -29,6 +29,7 @@ from services.storage.idempotency import IdempotencyRepository
 from services.storage.identities import IdentityRepository
 from services.storage.incidents import IncidentRepository
 from services.storage.keeper import KeeperRepository
+from services.storage.ledger import LedgerRepository
 from services.storage.lifecycle import LifecycleRepository
 from services.storage.mail import MailRepository
 from services.storage.migrate import check_current
@@ -97,6 +98,10 @@ class UnitOfWork:
     @cached_property
     def finances(self) -> FinanceRepository:
         return FinanceRepository(self.session)
+
+    @cached_property
+    def ledger(self) -> LedgerRepository:
+        return LedgerRepository(self.session)
 
     @cached_property
     def attachments(self) -> AttachmentRepository:
