@@ -9,6 +9,7 @@ from pathlib import Path
 from config.settings import Settings
 from services.allocation import Allocations
 from services.cases.attachments import CONTENT_TYPES, MAX_ATTACHMENT_BYTES, Attachments
+from services.cases.checklists import Checklists
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
@@ -57,6 +58,7 @@ class Services:
     erasures: Erasures
     holds: LegalHolds
     registrar: Registrar
+    checklists: Checklists
 
 
 @dataclass(frozen=True)
@@ -128,4 +130,5 @@ def build_services(
         erasures=Erasures(clock),
         holds=LegalHolds(clock),
         registrar=registrar,
+        checklists=Checklists(clock, programmes, catalogue.lifecycle),
     )

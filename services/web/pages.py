@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.web import (
     pages_case,
+    pages_checklist,
     pages_history,
     pages_inbox,
     pages_incidents,
@@ -23,6 +24,7 @@ for module in (
     pages_signin,
     pages_inbox,
     pages_case,
+    pages_checklist,
     pages_history,
     pages_programme,
     pages_incidents,

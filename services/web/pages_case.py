@@ -164,6 +164,7 @@ def _case_page(
         attachments = services.attachments.of_case(uow, actor, case_id)
         register = services.registrar.of_case(uow, case_id)
         case_money = finances(uow, services.reading, actor, case_id)
+        checklist = services.checklists.of_case(uow, actor, case_id, lang)
     path = [
         (e.from_state, e.to_state)
         for e in history
@@ -202,6 +203,8 @@ def _case_page(
             if allows(session.actor, Action.case_partner, Subject(frozenset({o}), o))
         ],
         refusal=refusal,
+        checklist=checklist,
+        may_assess=allows(actor, Action.case_assess) and not lifecycle.states[case.state].terminal,
         now=now,
         local=lambda at: local_time(services, at, case.programme),
         time_left=lambda due: time_left(due, now, lang),
