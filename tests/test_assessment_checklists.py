@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from config.settings import Settings
-from tests.support import Api, chain_of
+from tests.support import Api, add_user_with_token, chain_of
+from workflow.actors import Role
 from workflow.catalogue import load_catalogue
 from workflow.programmes import ProgrammeError
 
@@ -259,3 +260,26 @@ def test_the_case_page_shows_the_checklist_and_a_caseworker_answers_it_in_a_form
     assert 'id="checklist"' in applicant
     assert f'action="/ui/cases/{case_id}/checklist/' not in applicant
     api.client.cookies.clear()
+
+
+def test_an_erased_caseworkers_checklist_note_reads_as_erased_and_the_answer_stays(
+    api: Api, app, clock
+) -> None:
+    name, note = "Ingrid Raderasdotter", "Ringde kommunen 070-123 45 67"
+    add_user_with_token(app, clock, api, name, Role.caseworker)
+    case_id = applied_finsam_case(api)
+    answer(api, name, case_id, "local_tracks", ["Vård", "Industri", "Bygg"], note)
+    user_id = api.people.user_ids[name]
+    assert api.post("admin", f"/admin/users/{user_id}/disable").status_code == 204
+    erased = api.post("admin", f"/users/{user_id}/erasure", json={"reason": "art. 17"})
+    assert erased.status_code == 201, erased.text
+
+    tracks = api.get("caseworker", f"/cases/{case_id}/checklist").json()[4]
+    assert (tracks["note"], tracks["met"]) == ("[erased]", True)
+    assert name not in (tracks["answered_by_name"] or "")
+    (event,) = [
+        e for e in api.history("auditor", case_id) if e["transition"] == "checklist_answered"
+    ]
+    assert event["inputs"]["note"] == "[erased]"
+    assert event["inputs"]["answer"] == ["Vård", "Industri", "Bygg"]
+    assert chain_of(app).ok
