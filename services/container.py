@@ -10,6 +10,7 @@ from config.settings import Settings
 from services.allocation import Allocations
 from services.amendments import Amendments
 from services.cases.attachments import CONTENT_TYPES, MAX_ATTACHMENT_BYTES, Attachments
+from services.cases.checklists import Checklists
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
@@ -59,6 +60,7 @@ class Services:
     amendments: Amendments
     holds: LegalHolds
     registrar: Registrar
+    checklists: Checklists
 
 
 @dataclass(frozen=True)
@@ -131,4 +133,5 @@ def build_services(
         amendments=Amendments(clock, programmes),
         holds=LegalHolds(clock),
         registrar=registrar,
+        checklists=Checklists(clock, programmes, catalogue.lifecycle),
     )

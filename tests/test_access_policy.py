@@ -208,10 +208,12 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
     path, case, incident = route.path, sample.case, sample.incident
     if method == "POST" and "{incident_id}" in path:
         incident = held_deadline_incident(api.client.app, sample.case)  # type: ignore[attr-defined]
-    if method == "POST" and "{case_id}" in path:
-        case = api.create_case(
-            "knivsta", "delmos-2018", "Joint", partner_ids=[sample.orgs["heby"]]
-        )["id"]
+    if method in ("POST", "PUT") and "{case_id}" in path:
+        # A checklist is answered on a programme that declares one (Finsam Falun's).
+        programme = "finsam-falun-2018" if "/checklist/" in path else "delmos-2018"
+        case = api.create_case("knivsta", programme, "Joint", partner_ids=[sample.orgs["heby"]])[
+            "id"
+        ]
     proposal = fresh_proposal(api.client.app) if "{proposal_id}" in path else 0  # type: ignore[attr-defined]
     erasure = fresh_erasure(api.client.app, sample.user) if "{erasure_id}" in path else 0  # type: ignore[attr-defined]
     hold = fresh_hold(api.client.app, sample.user) if "{hold_id}" in path else 0  # type: ignore[attr-defined]
@@ -232,6 +234,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         "amendment_id": amendment,
         "mail_id": mail,
         "word": "cancel",
+        "key": "local_tracks",
         "case_id": case,
         "name": "invite",
         "attachment_id": sample.attachment,
@@ -262,7 +265,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
         kw["params"] = {"seq": 1}
     if path == "/audit/proofs/consistency":
         kw["params"] = {"first": 1}
-    if method in ("POST", "PATCH"):
+    if method in ("POST", "PATCH", "PUT"):
         later = (dt.datetime(2030, 1, 1, tzinfo=dt.UTC)).isoformat()
         kw["json"] = {
             "/cases": {"programme": "delmos-2018", "title": "New", "organisation_id": sample.orgs["knivsta"]},
@@ -276,6 +279,8 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/programmes/{programme}/proposals": {"content": delmos_changed(), "reason": "walk"},
             "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
+            "/cases/{case_id}/checklist/{key}": {"answer": ["A", "B", "C"], "note": "walk"},
+            "/ui/cases/{case_id}/checklist/{key}": {"answer": "A\nB\nC", "note": "walk"},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
             "/ui/mail": {"email": "", "language": "sv", "digest": "1"},
             "/ui/privacy": {"action": "hold", "on": "user", "id": str(sample.user), "reason": "walk"},

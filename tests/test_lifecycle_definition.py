@@ -81,6 +81,7 @@ def test_decisions_need_an_approver_and_the_four_eyes_guard() -> None:
     [
         ("delmos-2018", "interest_registered"),
         ("dua-2021", "application_draft"),
+        ("finsam-falun-2018", "application_draft"),
         ("sf-uppsala-nya-vagar", "application_draft"),
         ("star-flere-skal-med-2017", "application_draft"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -82,6 +83,8 @@ class CaseFacts:
     agreement: AgreementFacts | None = None
     pool: PoolFacts | None = None
     budget_lines: tuple[CostLine, ...] = ()
+    # The assessment checklist's answers as stored, by criterion key (workflow/checklists.py).
+    checklist: Mapping[str, Any] = field(default_factory=dict)
     call: Call | None = None
     target_group_size: int | None = None
     assessed_eligible: Money | None = None

@@ -42,6 +42,7 @@ class Catalogue:
             self.lifecycle.entry_states,
             self.lifecycle.deadlines,
             notice_names(self.lifecycle),
+            transition_guards(self.lifecycle),
         )
 
 
@@ -51,7 +52,11 @@ def load_catalogue(programmes_dir: Path, *, strict: bool = True) -> Catalogue:
     lifecycle = load_lifecycle()
     names = notice_names(lifecycle)
     programmes, broken = load_programmes(
-        programmes_dir, lifecycle.entry_states, lifecycle.deadlines, names
+        programmes_dir,
+        lifecycle.entry_states,
+        lifecycle.deadlines,
+        names,
+        transition_guards(lifecycle),
     )
     if strict and broken:
         raise ProgrammeError(
@@ -70,3 +75,12 @@ def load_catalogue(programmes_dir: Path, *, strict: bool = True) -> Catalogue:
 def notice_names(lifecycle: Lifecycle) -> set[str]:
     """What a notification rule may be about: a transition or a deadline kind."""
     return {t.name for t in lifecycle.transitions} | set(lifecycle.deadlines)
+
+
+def transition_guards(lifecycle: Lifecycle) -> dict[str, set[str]]:
+    """Each transition's guards, all its declarations together: what a programme's checklist
+    may gate (only those that name `checklist_complete`)."""
+    found: dict[str, set[str]] = {}
+    for t in lifecycle.transitions:
+        found.setdefault(t.name, set()).update(t.guards)
+    return found

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.case import CaseFacts, TransitionRequest
+from workflow.checklists import GUARD as CHECKLIST
+from workflow.checklists import unmet
 
 
 @dataclass(frozen=True)
@@ -253,3 +255,31 @@ def payment_matches_claim(case: CaseFacts, request: TransitionRequest) -> str | 
     if amount != case.to_repay:
         return f"the payment {amount} does not match the claim of {case.to_repay} {case.programme.currency}"
     return None
+
+
+@guard(CHECKLIST, needs=("checklist",))
+def checklist_complete(case: CaseFacts, request: TransitionRequest) -> Refusal | None:
+    """The programme's assessment checklist, as far as this transition waits for it
+    (`required_for` in config/programmes/*.toml), is answered and every answer meets its minimum
+    (seeds/003: a local agreement describing at least three local tracks)."""
+    missing = unmet(case.programme.checklist, request.name, case.checklist)
+    if not missing:
+        return None
+    code = case.programme.code
+    return Refusal(
+        "the assessment checklist is not complete: "
+        + "; ".join(f"{m.criterion.key}: {m.reason}" for m in missing),
+        {
+            "rule": f"{code}#checklist",
+            "unmet": [
+                {
+                    "key": m.criterion.key,
+                    "label": dict(m.criterion.label),
+                    "source": m.criterion.source,
+                    "reason": m.reason,
+                    "rule": f"{code}#checklist.{m.criterion.key}",
+                }
+                for m in missing
+            ],
+        },
+    )

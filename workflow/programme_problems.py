@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -42,3 +43,22 @@ def _hint(loc: tuple[Any, ...], schema: type[BaseModel]) -> str:
     if close:
         return f": did you mean {close[0]!r}?"
     return f" (allowed here: {', '.join(known)})" if known else ""
+
+
+def cycles(deadlines: Mapping[str, Any]) -> list[str]:
+    """Each cycle of `before` rules once, naming every rule in it: a deadline that falls before
+    itself has no date, and would send the keeper round in circles."""
+    found: list[str] = []
+    reported: set[frozenset[str]] = set()
+    for start in deadlines:
+        path = [start]
+        while (rule := deadlines.get(path[-1])) is not None and rule.before is not None:
+            if rule.before in path:
+                cycle = path[path.index(rule.before) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    named = " and ".join(f"deadlines.{k}.before" for k in cycle)
+                    found.append(f"{named} form a cycle ({' -> '.join([*cycle, cycle[0]])})")
+                break
+            path.append(rule.before)
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workflow.accounting import Accounting
 from workflow.amendments import AmendmentKind, AmendmentRule
+from workflow.checklists import Criterion, checklist_problems
 from workflow.notices import NoticeRule
-from workflow.programme_problems import describe
+from workflow.programme_problems import cycles, describe
 from workflow.registry import SERIES_PATTERN
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
@@ -234,6 +235,8 @@ class ProgrammeConfig(_Strict):
     notifications: dict[str, NoticeRule] = Field(default_factory=dict)
     # The agency's ledger: accounts and voucher series of the accounting export; none: no export.
     accounting: Accounting | None = None
+    # What a caseworker assesses and answers, and the transitions that wait for it (workflow/checklists.py).
+    checklist: list[Criterion] = Field(default_factory=list)
 
     def call(self, code: str | None) -> Call | None:
         return next((c for c in self.calls if c.code == code), None)
@@ -295,8 +298,11 @@ def load_programme_file(
     entry_states: Iterable[str],
     deadline_kinds: Iterable[str] = (),
     notice_names: Iterable[str] = (),
+    transition_guards: Mapping[str, Iterable[str]] | None = None,
 ) -> ProgrammeFile:
-    return parse_programme(path, path.read_bytes(), entry_states, deadline_kinds, notice_names)
+    return parse_programme(
+        path, path.read_bytes(), entry_states, deadline_kinds, notice_names, transition_guards
+    )
 
 
 def parse_programme(
@@ -305,6 +311,7 @@ def parse_programme(
     entry_states: Iterable[str],
     deadline_kinds: Iterable[str] = (),
     notice_names: Iterable[str] = (),
+    transition_guards: Mapping[str, Iterable[str]] | None = None,
 ) -> ProgrammeFile:
     """A programme from the bytes of its file (`path` names it in problems): from the folder,
     or a version kept in the database."""
@@ -340,7 +347,9 @@ def parse_programme(
         for name in programme.notifications
         if names and name not in names
     ]
-    problems += _cycles(programme)
+    problems += cycles(programme.deadlines)
+    if transition_guards:
+        problems += checklist_problems(programme.checklist, transition_guards)
     if problems:
         raise ProgrammeError(path, problems)
     return ProgrammeFile(
@@ -351,30 +360,12 @@ def parse_programme(
     )
 
 
-def _cycles(programme: ProgrammeConfig) -> list[str]:
-    """Each cycle of `before` rules once, naming every rule in it: a deadline that falls before
-    itself has no date, and would send the keeper round in circles."""
-    found: list[str] = []
-    reported: set[frozenset[str]] = set()
-    for start in programme.deadlines:
-        path = [start]
-        while (rule := programme.deadlines.get(path[-1])) is not None and rule.before is not None:
-            if rule.before in path:
-                cycle = path[path.index(rule.before) :]
-                if frozenset(cycle) not in reported:
-                    reported.add(frozenset(cycle))
-                    named = " and ".join(f"deadlines.{k}.before" for k in cycle)
-                    found.append(f"{named} form a cycle ({' -> '.join([*cycle, cycle[0]])})")
-                break
-            path.append(rule.before)
-    return found
-
-
 def load_programmes(
     directory: Path,
     entry_states: Iterable[str],
     deadline_kinds: Iterable[str] = (),
     notice_names: Iterable[str] = (),
+    transition_guards: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[dict[str, ProgrammeFile], dict[str, list[str]]]:
     """Every programme in `directory` that loads, by code; and each file that does not, by file
     name, with its problems. One broken file stops only its own programme."""
@@ -384,7 +375,9 @@ def load_programmes(
     broken: dict[str, list[str]] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
-            pf = load_programme_file(path, entry_states, deadline_kinds, notice_names)
+            pf = load_programme_file(
+                path, entry_states, deadline_kinds, notice_names, transition_guards
+            )
         except ProgrammeError as exc:
             broken[path.name] = exc.problems
             continue

@@ -21,6 +21,7 @@ from services.api.routes_amendments import router as amendments_router
 from services.api.routes_archive import router as archive_router
 from services.api.routes_audit import router as audit_router
 from services.api.routes_cases import router as cases_router
+from services.api.routes_checklists import router as checklists_router
 from services.api.routes_deadlines import router as deadlines_router
 from services.api.routes_incidents import router as incidents_router
 from services.api.routes_mail import router as mail_router
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     routers = (
         cases_router,
+        checklists_router,
         deadlines_router,
         incidents_router,
         money_router,

@@ -12,6 +12,7 @@ from config.settings import Settings
 from services.access import authenticate
 from services.allocation import Allocations
 from services.cases.attachments import Attachments
+from services.cases.checklists import Checklists
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
@@ -80,6 +81,7 @@ ReadingDep = Annotated[CaseReading, Depends(_service("reading"))]
 OpeningDep = Annotated[CaseOpening, Depends(_service("opening"))]
 AttachmentsDep = Annotated[Attachments, Depends(_service("attachments"))]
 PartnersDep = Annotated[Partners, Depends(_service("partners"))]
+ChecklistsDep = Annotated[Checklists, Depends(_service("checklists"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]

@@ -38,6 +38,8 @@ def load_facts(
         extra["pool"] = PoolFacts(
             committed=Money(uow.programmes.locked(case.programme_id).committed, currency)
         )
+    if "checklist" in needs and programme.checklist:
+        extra["checklist"] = {a.key: json.loads(a.answer) for a in uow.checklists.of_case(case.id)}
     if "budget" in needs:
         extra["budget_lines"] = tuple(
             CostLine(b.line, b.category, Money(b.amount, currency))

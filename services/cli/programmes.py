@@ -15,6 +15,7 @@ from services.cli.common import as_person, err, open_services, out
 from services.errors import ServiceError
 from services.programme_changes import ProgrammePlan
 from services.programme_versions import ProgrammeVersions
+from workflow.catalogue import notice_names, transition_guards
 from workflow.lifecycle import load_lifecycle
 from workflow.programmes import ProgrammeError, load_programme_file
 
@@ -40,7 +41,13 @@ def programs_check(
     broken = 0
     for path in paths:
         try:
-            pf = load_programme_file(path, lifecycle.entry_states, lifecycle.deadlines)
+            pf = load_programme_file(
+                path,
+                lifecycle.entry_states,
+                lifecycle.deadlines,
+                notice_names(lifecycle),
+                transition_guards(lifecycle),
+            )
         except ProgrammeError as exc:
             broken += 1
             err.print(f"[red]✗ {path}[/red]")

@@ -390,6 +390,7 @@ class UserIdentity(SQLModel, table=True):
 
 # The tables of the deadline keeper live beside these; importing them here puts the whole schema
 # on SQLModel.metadata with one import (alembic's env.py does that).
+import services.storage.checklists  # noqa: E402
 import services.storage.keeping  # noqa: E402
 import services.storage.outbox  # noqa: E402
 import services.storage.registry_tables  # noqa: E402, F401

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import Index, Text, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from services.storage.checklists import ChecklistAnswer
 from services.storage.keeping import DeadlineExtension
 from services.storage.models import (
     ApiToken,
@@ -196,6 +197,12 @@ class PersonalDataRepository:
             update(DeadlineExtension)
             .where(col(DeadlineExtension.actor_id) == uid)
             .values(actor_name=ERASED)
+        )
+        # A note written with an answer to a case's checklist is the person's words.
+        s.execute(
+            update(ChecklistAnswer)
+            .where(col(ChecklistAnswer.answered_by) == uid)
+            .values(note=ERASED)
         )
         parties = update(ProgrammeProposal)
         s.execute(

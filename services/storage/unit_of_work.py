@@ -21,6 +21,7 @@ from services.storage.attachments import AttachmentRepository
 from services.storage.audit_log import AuditRepository
 from services.storage.bulk import BulkRepository
 from services.storage.cases import CaseRepository
+from services.storage.checklists import ChecklistRepository
 from services.storage.db import Database
 from services.storage.deadlines import DeadlineRepository
 from services.storage.extensions import ExtensionRepository
@@ -166,6 +167,10 @@ class UnitOfWork:
     @cached_property
     def registry(self) -> RegistryRepository:
         return RegistryRepository(self.session)
+
+    @cached_property
+    def checklists(self) -> ChecklistRepository:
+        return ChecklistRepository(self.session)
 
 
 class UnitsOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.web.i18n_amendments import AMENDMENTS
+from services.web.i18n_checklist import CHECKLIST
 from services.web.i18n_privacy import PRIVACY
 from services.web.i18n_statement import STATEMENT
 
@@ -327,5 +328,5 @@ def words(language: str) -> dict[str, str]:
     """Every word in `language`, falling back to English where a translation is missing."""
     return {
         key: texts.get(language) or texts["en"]
-        for key, texts in (WORDS | STATEMENT | PRIVACY | AMENDMENTS).items()
+        for key, texts in (WORDS | STATEMENT | PRIVACY | AMENDMENTS | CHECKLIST).items()
     }

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.web import (
     pages_amendments,
     pages_case,
+    pages_checklist,
     pages_history,
     pages_inbox,
     pages_incidents,
@@ -25,6 +26,7 @@ for module in (
     pages_inbox,
     pages_case,
     pages_amendments,
+    pages_checklist,
     pages_history,
     pages_programme,
     pages_incidents,

@@ -166,6 +166,7 @@ def _case_page(
         register = services.registrar.of_case(uow, case_id)
         amendments = services.amendments.listed(uow, actor, case_id)
         case_money = finances(uow, services.reading, actor, case_id)
+        checklist = services.checklists.of_case(uow, actor, case_id, lang)
     path = [
         (e.from_state, e.to_state)
         for e in history
@@ -214,6 +215,8 @@ def _case_page(
             if allows(session.actor, Action.case_partner, Subject(frozenset({o}), o))
         ],
         refusal=refusal,
+        checklist=checklist,
+        may_assess=allows(actor, Action.case_assess) and not lifecycle.states[case.state].terminal,
         now=now,
         local=lambda at: local_time(services, at, case.programme),
         time_left=lambda due: time_left(due, now, lang),
