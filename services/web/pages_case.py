@@ -200,8 +200,8 @@ def _case_page(
             Subject(frozenset({case.organisation_id}), case.organisation_id),
         )
         and case.state in amendment_rules().open_in,
-        may_assess=allows(actor, Action.amendment_assess),
-        may_decide=allows(actor, Action.amendment_decide),
+        may_assess_change=allows(actor, Action.amendment_assess),
+        may_decide_change=allows(actor, Action.amendment_decide),
         document_label=services.registrar.labels(lang),
         money=case_money,
         diagram=diagram.render(lifecycle, lang, case.state, path, alt=alt),
