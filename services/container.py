@@ -12,6 +12,7 @@ from services.cases.attachments import CONTENT_TYPES, MAX_ATTACHMENT_BYTES, Atta
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
+from services.cases.tranches import TranchePayments
 from services.cases.transitions import CaseTransitions
 from services.cases.views import CaseViews
 from services.deadlines.extensions import DeadlineExtensions
@@ -46,6 +47,7 @@ class Services:
     transitions: CaseTransitions
     attachments: Attachments
     partners: Partners
+    tranches: TranchePayments
     allocations: Allocations
     deadlines: DeadlineListing
     incidents: Incidents
@@ -117,6 +119,7 @@ def build_services(
         transitions=transitions,
         attachments=Attachments(clock, data_dir, *upload_limits, registrar=registrar),
         partners=Partners(clock, views),
+        tranches=TranchePayments(clock, programmes),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
         incidents=Incidents(clock, Outbox(clock)),

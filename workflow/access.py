@@ -21,6 +21,7 @@ class Action(StrEnum):
     case_fire = "case.fire"
     case_partner = "case.partner"
     case_attach = "case.attach"
+    case_pay = "case.pay"
     registry_read = "registry.read"
     notifications_read = "notifications.read"
     organisations_read = "organisations.read"

@@ -15,6 +15,7 @@ from services.cases.attachments import Attachments
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
+from services.cases.tranches import TranchePayments
 from services.container import Services
 from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.keeper import DeadlineKeeper
@@ -80,6 +81,7 @@ ReadingDep = Annotated[CaseReading, Depends(_service("reading"))]
 OpeningDep = Annotated[CaseOpening, Depends(_service("opening"))]
 AttachmentsDep = Annotated[Attachments, Depends(_service("attachments"))]
 PartnersDep = Annotated[Partners, Depends(_service("partners"))]
+TranchesDep = Annotated[TranchePayments, Depends(_service("tranches"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]

@@ -37,6 +37,7 @@ from services.storage.people import PeopleRepository
 from services.storage.privacy import PersonalDataRepository, PrivacyRepository
 from services.storage.programmes import ProgrammeRepository
 from services.storage.registry import RegistryRepository
+from services.storage.tranches import TrancheRepository
 
 
 class UnitOfWork:
@@ -156,6 +157,10 @@ class UnitOfWork:
     @cached_property
     def registry(self) -> RegistryRepository:
         return RegistryRepository(self.session)
+
+    @cached_property
+    def tranches(self) -> TrancheRepository:
+        return TrancheRepository(self.session)
 
 
 class UnitsOfWork:
