@@ -242,6 +242,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/programmes/{programme}/proposals": {"content": delmos_changed(), "reason": "walk"},
             "/programmes/{programme}/extensions": {"kind": "final_report", "to": later, "reason": "portal down"},
             "/cases/{case_id}/transitions/{name}": {},
+            "/cases/{case_id}/tranches/{number}/payments": {"amount": "1", "paid_on": "2019-02-01"},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
             "/ui/mail": {"email": "", "language": "sv", "digest": "1"},
             "/ui/privacy": {"action": "hold", "on": "user", "id": str(sample.user), "reason": "walk"},

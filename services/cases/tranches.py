@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services import audit
 from services.cases.visibility import party_filter, visible_case
-from services.errors import Conflict, InvalidRequest, NotFound
-from services.policy import require_on_case
+from services.errors import Conflict, InvalidRequest
+from services.policy import require, require_on_case
 from services.programmes import ProgrammeRegistry
 from services.storage.models import Case, Disbursement
 from services.storage.tranche_tables import Tranche
@@ -137,6 +137,7 @@ class TranchePayments:
     ) -> dict[str, Any]:
         """Register a payment against tranche `number`; refused, with nothing written, when the
         tranche is not released or the amount is above what it still allows."""
+        require(actor, Action.case_pay)  # a role that may not pay learns nothing of the case
         case = visible_case(uow, actor, case_id, lock=True)
         require_on_case(uow, actor, Action.case_pay, case)
         currency = self._currency(case)
@@ -151,8 +152,11 @@ class TranchePayments:
             ((row, f) for row, f in zip(rows, s.tranches, strict=True) if row.number == number),
             None,
         )
-        if found is None:
-            raise NotFound(f"case {case_id} has no tranche {number}")
+        if found is None:  # the case is there; its tranches come with its confirmed decisions
+            raise Conflict(
+                f"case {case_id} has no tranche {number}: a case's tranches are made when a "
+                f"decision on it is confirmed, and it has {len(rows)}"
+            )
         row, figure = found
         if money > figure.arrears:
             raise PaymentAboveTranche(

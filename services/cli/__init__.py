@@ -19,6 +19,7 @@ from services.cli import (
     programmes,
     registry,
     setup,
+    tranches,
 )
 from services.cli.common import err
 
@@ -38,6 +39,7 @@ for module in (
     mail,
     privacy,
     registry,
+    tranches,
     operations,
 ):
     module.register(app)
