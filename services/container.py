@@ -14,6 +14,7 @@ from services.cases.checklists import Checklists
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
+from services.cases.tranches import TranchePayments
 from services.cases.transitions import CaseTransitions
 from services.cases.views import CaseViews
 from services.deadlines.extensions import DeadlineExtensions
@@ -48,6 +49,7 @@ class Services:
     transitions: CaseTransitions
     attachments: Attachments
     partners: Partners
+    tranches: TranchePayments
     allocations: Allocations
     deadlines: DeadlineListing
     incidents: Incidents
@@ -121,6 +123,7 @@ def build_services(
         transitions=transitions,
         attachments=Attachments(clock, data_dir, *upload_limits, registrar=registrar),
         partners=Partners(clock, views),
+        tranches=TranchePayments(clock, programmes),
         allocations=Allocations(catalogue, clock, programmes, transitions),
         deadlines=DeadlineListing(programmes),
         incidents=Incidents(clock, Outbox(clock)),

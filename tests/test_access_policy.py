@@ -281,6 +281,7 @@ def request_for(route: APIRoute, method: str, sample: Sample, api: Api, who: str
             "/cases/{case_id}/transitions/{name}": {},
             "/cases/{case_id}/checklist/{key}": {"answer": ["A", "B", "C"], "note": "walk"},
             "/ui/cases/{case_id}/checklist/{key}": {"answer": "A\nB\nC", "note": "walk"},
+            "/cases/{case_id}/tranches/{number}/payments": {"amount": "1", "paid_on": "2019-02-01"},
             "/ui/incidents/{incident_id}": {"action": "retry", "reason": "again"},
             "/ui/mail": {"email": "", "language": "sv", "digest": "1"},
             "/ui/privacy": {"action": "hold", "on": "user", "id": str(sample.user), "reason": "walk"},

@@ -22,6 +22,7 @@ class Action(StrEnum):
     case_partner = "case.partner"
     case_attach = "case.attach"
     case_assess = "case.assess"
+    case_pay = "case.pay"
     registry_read = "registry.read"
     notifications_read = "notifications.read"
     organisations_read = "organisations.read"

@@ -176,7 +176,18 @@ class CommitmentsMade:
 
 
 @dataclass(frozen=True)
+class TranchesPlanned:
+    """The confirmed decision's amount in tranches, each released when its condition is met;
+    `met` are the conditions the confirming transition meets itself (the decision)."""
+
+    tranches: tuple[Any, ...]  # workflow.tranches.PlannedTranche
+    met: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Disbursed:
+    """A payment the lifecycle makes by itself, against the tranches released so far."""
+
     amount: Money
     kind: PaymentKind
 
@@ -189,6 +200,7 @@ Record = (
     | BudgetRecorded
     | ReportAssessed
     | CommitmentsMade
+    | TranchesPlanned
     | Disbursed
 )
 

@@ -16,6 +16,7 @@ from workflow.case import (
     Disbursed,
     Outcome,
     ReportAssessed,
+    TranchesPlanned,
     TransitionRequest,
 )
 from workflow.deadlines import rule_due
@@ -23,6 +24,7 @@ from workflow.lifecycle import CostLine, DeadlineKind
 from workflow.programmes import PaymentTiming
 from workflow.reports import assess, eligible_total
 from workflow.statuses import PaymentKind
+from workflow.tranches import met_by, split
 
 Effect = Callable[[CaseFacts, TransitionRequest, Outcome], None]
 
@@ -68,9 +70,15 @@ def confirm_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) 
     out.changes["period_start"] = case.pending_decision.period_start
     out.changes["period_end"] = case.pending_decision.period_end
     out.records.append(DecisionConfirmed())
-    if case.programme.payment.timing is PaymentTiming.up_front:
-        out.changes["disbursed_amount"] = case.disbursed_amount + amount
-        out.records.append(Disbursed(amount, PaymentKind.advance))
+    # In tranches as the programme's [payment] says; what the decision itself releases is paid
+    # with it when the programme pays up front (seeds/000, 004), nothing when in arrears (002).
+    planned = split(amount, case.programme.payment.schedule)
+    met = met_by(request.name)
+    out.records.append(TranchesPlanned(planned, met))
+    advance = sum((t.amount for t in planned if t.condition in met), case.money(0))
+    if case.programme.payment.timing is PaymentTiming.up_front and advance > 0:
+        out.changes["disbursed_amount"] = case.disbursed_amount + advance
+        out.records.append(Disbursed(advance, PaymentKind.advance))
 
 
 @effect("commit_by_fiscal_year", needs=("pending_decision",))

@@ -8,7 +8,6 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,21 +21,14 @@ from workflow.checklists import Criterion, checklist_problems
 from workflow.notices import NoticeRule
 from workflow.programme_problems import cycles, describe
 from workflow.registry import SERIES_PATTERN
+from workflow.tranches import Payment as Payment
+from workflow.tranches import PaymentTiming as PaymentTiming
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 
 
-class PaymentTiming(StrEnum):
-    up_front = "up_front"  # paid at the decision, unused funds repaid (seeds/000, 004)
-    in_arrears = "in_arrears"  # paid after the final report and accounts (seeds/002)
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Payment(_Strict):
-    timing: PaymentTiming
 
 
 MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]

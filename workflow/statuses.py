@@ -64,6 +64,12 @@ class DecisionStatus(StrEnum):
 class PaymentKind(StrEnum):
     advance = "advance"  # paid with the decision (seeds/000, seeds/004)
     payout = "payout"  # paid after the final report (seeds/002)
+    registered = "registered"  # registered by a person against a tranche (POST .../payments)
+
+
+class TrancheStatus(StrEnum):
+    due = "due"  # its condition is not met yet: nothing may be paid against it
+    released = "released"  # its condition is met: payable up to what it allows
 
 
 class AttachmentKind(StrEnum):

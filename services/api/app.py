@@ -30,6 +30,7 @@ from services.api.routes_money import router as money_router
 from services.api.routes_privacy import router as privacy_router
 from services.api.routes_programmes import router as programmes_router
 from services.api.routes_registry import router as registry_router
+from services.api.routes_tranches import router as tranches_router
 from services.container import (
     Services,
     build_services,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         deadlines_router,
         incidents_router,
         money_router,
+        tranches_router,
         programmes_router,
         audit_router,
         archive_router,

@@ -16,6 +16,7 @@ from services.cases.checklists import Checklists
 from services.cases.opening import CaseOpening
 from services.cases.partners import Partners
 from services.cases.reading import CaseReading
+from services.cases.tranches import TranchePayments
 from services.container import Services
 from services.deadlines.extensions import DeadlineExtensions
 from services.deadlines.keeper import DeadlineKeeper
@@ -82,6 +83,7 @@ OpeningDep = Annotated[CaseOpening, Depends(_service("opening"))]
 AttachmentsDep = Annotated[Attachments, Depends(_service("attachments"))]
 PartnersDep = Annotated[Partners, Depends(_service("partners"))]
 ChecklistsDep = Annotated[Checklists, Depends(_service("checklists"))]
+TranchesDep = Annotated[TranchePayments, Depends(_service("tranches"))]
 AllocationsDep = Annotated[Allocations, Depends(_service("allocations"))]
 DeadlineListingDep = Annotated[DeadlineListing, Depends(_service("deadlines"))]
 IncidentsDep = Annotated[Incidents, Depends(_service("incidents"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from services.cases.tranches import allocate
 from services.storage.keeping import Deadline
 from services.storage.models import (
     BudgetLine,
@@ -14,6 +15,7 @@ from services.storage.models import (
     Disbursement,
     ReportLine,
 )
+from services.storage.tranche_tables import Tranche
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor
 from workflow.case import (
@@ -26,10 +28,12 @@ from workflow.case import (
     Disbursed,
     Record,
     ReportAssessed,
+    TranchesPlanned,
 )
 from workflow.engine import Firing
 from workflow.lifecycle import Lifecycle
-from workflow.statuses import DeadlineStatus, DecisionStatus
+from workflow.statuses import DeadlineStatus, DecisionStatus, TrancheStatus
+from workflow.tranches import met_by
 
 
 def store_records(
@@ -39,10 +43,14 @@ def store_records(
     actor: Actor,
     now: dt.datetime,
     programme_version: int | None,
+    transition: str | None = None,
 ) -> None:
-    """Keep what the effects asked for, each pinned to the programme version that decided it."""
+    """Keep what the effects asked for, each pinned to the programme version that decided it;
+    first release the tranches whose condition `transition` meets."""
     assert case.id is not None
     decision: Decision | None = None
+    if transition is not None and (met := met_by(transition)):
+        uow.tranches.release(case.id, met, now)
     for record in records:
         if isinstance(record, DeadlineScheduled):
             uow.deadlines.save(
@@ -97,10 +105,33 @@ def store_records(
                     for year, amount in record.by_year
                 )
             )
-        elif isinstance(record, Disbursed):
-            uow.finances.add(
-                Disbursement(case_id=case.id, amount=record.amount, kind=record.kind, paid_at=now)
+        elif isinstance(record, TranchesPlanned):
+            assert decision is not None and decision.id is not None, (
+                "tranches follow the decision they split"
             )
+            first = uow.tranches.last_number(case.id) + 1
+            uow.tranches.add(
+                Tranche(
+                    case_id=case.id,
+                    decision_id=decision.id,
+                    number=first + i,
+                    amount=t.amount,
+                    condition=t.condition,
+                    status=TrancheStatus.released
+                    if t.condition in record.met
+                    else TrancheStatus.due,
+                    released_at=now if t.condition in record.met else None,
+                )
+                for i, t in enumerate(record.tranches)
+            )
+        elif isinstance(record, Disbursed):
+            # The lifecycle's own payment, against the tranches released so far, in order.
+            for tranche, part in allocate(uow, case, record.amount):
+                payment = Disbursement(case_id=case.id, amount=part, kind=record.kind, paid_at=now)
+                if tranche is None:  # a decision from before 0019 has no tranches
+                    uow.finances.add(payment)
+                else:
+                    uow.tranches.pay(tranche, payment)
         elif isinstance(record, BudgetRecorded):
             uow.finances.replace_budget(  # a new application brings a new budget
                 case.id,

@@ -125,7 +125,7 @@ class CaseTransitions:
         firing = engine.fire(facts, name, actor, body, now)
         cancel_obsolete_deadlines(uow, self.catalogue.lifecycle, case, firing, now)
         version = self.programmes.version_of(case.programme_id)
-        store_records(uow, case, firing.records, actor, now, version)
+        store_records(uow, case, firing.records, actor, now, version, firing.transition.name)
         # A decision sent to the applicant is a document out: numbered within its case.
         number = self.registrar.number_sent(uow, case, firing.transition.name)
         registered = {"registry_number": str(number)} if number else {}

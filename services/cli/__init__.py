@@ -20,6 +20,7 @@ from services.cli import (
     programmes,
     registry,
     setup,
+    tranches,
 )
 from services.cli.common import err
 
@@ -40,6 +41,7 @@ for module in (
     mail,
     privacy,
     registry,
+    tranches,
     operations,
 ):
     module.register(app)

@@ -331,11 +331,17 @@ class Commitment(SQLModel, table=True):
 
 
 class Disbursement(SQLModel, table=True):
+    """A payment: the one record of what was paid, each against a tranche (none: before 0019)."""
+
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="grant_case.id", index=True)
     amount: Decimal = money_column()
-    kind: str = Field(description="advance (with the decision) or payout (after the report)")
+    kind: str = Field(
+        description="advance (with the decision), payout (after the report), registered"
+    )
     paid_at: dt.datetime = time_column()
+    tranche_id: int | None = Field(default=None, foreign_key="tranche.id", index=True)
+    paid_on: dt.date | None = Field(default=None, description="the value date a person registered")
 
 
 class Attachment(SQLModel, table=True):
@@ -393,4 +399,5 @@ class UserIdentity(SQLModel, table=True):
 import services.storage.checklists  # noqa: E402
 import services.storage.keeping  # noqa: E402
 import services.storage.outbox  # noqa: E402
-import services.storage.registry_tables  # noqa: E402, F401
+import services.storage.registry_tables  # noqa: E402
+import services.storage.tranche_tables  # noqa: E402, F401

@@ -40,6 +40,7 @@ from services.storage.people import PeopleRepository
 from services.storage.privacy import PersonalDataRepository, PrivacyRepository
 from services.storage.programmes import ProgrammeRepository
 from services.storage.registry import RegistryRepository
+from services.storage.tranches import TrancheRepository
 
 
 class UnitOfWork:
@@ -171,6 +172,10 @@ class UnitOfWork:
     @cached_property
     def checklists(self) -> ChecklistRepository:
         return ChecklistRepository(self.session)
+
+    @cached_property
+    def tranches(self) -> TrancheRepository:
+        return TrancheRepository(self.session)
 
 
 class UnitsOfWork:
