@@ -12,7 +12,8 @@ from typing import Any
 from services import audit
 from services.access import actor_of, add_user
 from services.errors import InvalidRequest
-from services.storage.models import User, UserIdentity
+from services.storage.identities import UserIdentity
+from services.storage.models import User
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor, Role
 from workflow.clock import Clock

@@ -1,10 +1,27 @@
-"""Queries on who people are at identity providers."""
+"""Who people are at identity providers: the table, and the queries on it."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import datetime as dt
 
-from services.storage.models import Organisation, UserIdentity
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from services.storage.models import Organisation, time_column
+
+
+class UserIdentity(SQLModel, table=True):
+    """Who a user is at an identity provider: its issuer and the subject it names them by,
+    which never changes (an e-mail address can)."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    issuer: str
+    subject: str
+    created_at: dt.datetime = time_column()
 
 
 class IdentityRepository:

@@ -380,24 +380,13 @@ class WebSession(SQLModel, table=True):
     id_token: str | None = Field(default=None, sa_type=Text)
 
 
-class UserIdentity(SQLModel, table=True):
-    """Who a user is at an identity provider: its issuer and the subject it names them by,
-    which never changes (an e-mail address can)."""
-
-    __tablename__ = "user_identity"
-    __table_args__ = (UniqueConstraint("issuer", "subject"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="app_user.id", index=True)
-    issuer: str
-    subject: str
-    created_at: dt.datetime = time_column()
-
-
 # The tables of the deadline keeper live beside these; importing them here puts the whole schema
 # on SQLModel.metadata with one import (alembic's env.py does that).
+import services.storage.amendments  # noqa: E402
 import services.storage.checklists  # noqa: E402
+import services.storage.identities  # noqa: E402
 import services.storage.keeping  # noqa: E402
 import services.storage.outbox  # noqa: E402
+import services.storage.privacy  # noqa: E402
 import services.storage.registry_tables  # noqa: E402
 import services.storage.tranche_tables  # noqa: E402, F401

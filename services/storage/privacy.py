@@ -11,6 +11,7 @@ from sqlalchemy import Index, Text, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from services.storage.checklists import ChecklistAnswer
+from services.storage.identities import UserIdentity
 from services.storage.keeping import DeadlineExtension
 from services.storage.models import (
     ApiToken,
@@ -18,7 +19,6 @@ from services.storage.models import (
     Case,
     ProgrammeProposal,
     User,
-    UserIdentity,
     WebSession,
     time_column,
 )
