@@ -238,7 +238,7 @@ class Decision(SQLModel, table=True):
     # An approved amendment makes a new version of a confirmed decision; the old one is kept,
     # superseded, so history and `as_of` still show what was decided first.
     version: int = 1
-    supersedes_id: int | None = Field(default=None, foreign_key="decision.id")
+    supersedes_id: int | None = Field(default=None, description="the decision it replaced")
     amendment_id: int | None = None
 
 

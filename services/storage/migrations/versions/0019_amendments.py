@@ -22,11 +22,13 @@ TIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("decision") as table:
-        table.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-        table.add_column(sa.Column("supersedes_id", sa.Integer(), nullable=True))
-        table.add_column(sa.Column("amendment_id", sa.Integer(), nullable=True))
-        table.create_foreign_key("fk_decision_supersedes", "decision", ["supersedes_id"], ["id"])
+    # Plain columns, no batch copy: SQLite would rebuild `decision`, which commitments, tranches
+    # and amendments point at.
+    op.add_column(
+        "decision", sa.Column("version", sa.Integer(), nullable=False, server_default="1")
+    )
+    op.add_column("decision", sa.Column("supersedes_id", sa.Integer(), nullable=True))
+    op.add_column("decision", sa.Column("amendment_id", sa.Integer(), nullable=True))
     op.create_table(
         "amendment",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -55,8 +57,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_amendment_case", table_name="amendment")
     op.drop_table("amendment")
-    with op.batch_alter_table("decision") as table:
-        table.drop_constraint("fk_decision_supersedes", type_="foreignkey")
-        table.drop_column("amendment_id")
-        table.drop_column("supersedes_id")
-        table.drop_column("version")
+    for column in ("amendment_id", "supersedes_id", "version"):
+        op.drop_column("decision", column)
