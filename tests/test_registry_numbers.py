@@ -356,6 +356,7 @@ def test_a_programme_file_names_its_series_and_a_malformed_one_is_refused_by_key
     assert {code: pf.programme.series for code, pf in catalogue.programmes.items()} == {
         DELMOS: "DELMOS",
         "dua-2021": "DUA",
+        "finsam-falun-2018": "FINSAM",
         SFU: "SFU",
         STAR: "STAR",
     }
