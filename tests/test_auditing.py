@@ -96,13 +96,13 @@ def test_an_export_verifies_outside_the_service_and_any_edit_is_named(
     (flipped / "manifest.json").write_text((export / "manifest.json").read_text())
     assert "Välkommen" not in "".join(lines)  # the caseworker's note is sealed under their key
     bad = lines.copy()
-    bad[5] = bad[5].replace('"to_state":"invited"', '"to_state":"inviter"', 1)
-    assert bad[5] != lines[5]
+    flip = next(i for i, line in enumerate(lines) if '"to_state":"invited"' in line)
+    bad[flip] = bad[flip].replace('"to_state":"invited"', '"to_state":"inviter"', 1)
     (flipped / "events.jsonl").write_text("".join(bad), encoding="utf-8")
     result = run_verifier(flipped)
     assert result.returncode == 1
     assert (
-        "line 7" in result.stdout and "prev_hash does not match" in result.stdout
+        f"line {flip + 2}" in result.stdout and "prev_hash does not match" in result.stdout
     )  # the next line no longer links
 
     cut = tmp_path / "cut"
