@@ -12,12 +12,14 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
 from services import incidents
+from services.storage.privacy import ErasureProposal
 from services.web.i18n import LANGUAGES, WORDS
 from services.web.i18n_statement import STATEMENT
 from services.web.pages_statement import link_to
 from tests.browser import sign_in
 from tests.support import Api
 from tests.test_access_policy import dead_mail, held_deadline_incident
+from tests.test_amendments import granted_delmos
 
 # What fails a page: axe's two highest impacts. "moderate" and "minor" are still worth reading in
 # a report, but a rule of thumb at that level must not block a release.
@@ -244,3 +246,53 @@ def test_an_approver_confirms_a_grant_with_the_keyboard_alone(
     assert api.get("auditor", f"/cases/{case['id']}").json()["state"] == "mapping_granted"
     granted = api.history("auditor", case["id"])[-1]
     assert (granted["transition"], granted["actor_name"]) == ("grant_mapping", "approver user")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_pages_for_change_requests_checklists_and_personal_data_have_no_serious_axe_violation(
+    api: Api, app, live_server: str, page: Page, lang: str
+) -> None:
+    """The case page with a change request and its forms open (to the applicant who asks, the
+    caseworker who assesses, the approver who decides), a Finsam case's checklist, and the
+    personal-data page with a proposal and a hold, as each person sees them."""
+    case = granted_delmos(api)
+    api.post(
+        "knivsta",
+        f"/cases/{case}/amendments",
+        json={"kind": "extension", "period_end": "2019-09-30", "reason": "Sjukskrivning"},
+    )
+    finsam = api.create_case("knivsta", "finsam-falun-2018", "Lokala spår i Falun")["id"]
+    with app.state.services.units.writing() as uow:
+        uow.privacy.save(
+            ErasureProposal(
+                user_id=api.people.user_ids["caseworker2"],
+                status="proposed",
+                grounds="disabled; the 2 cases they acted on are closed",
+                proposed_at=app.state.services.clock.now(),
+            )
+        )
+        uow.commit()
+    api.post("admin", "/privacy/legal-holds", json={"case_id": case, "reason": "Överklagande"})
+    seen = {
+        "knivsta": [f"/ui/cases/{case}"],
+        "caseworker": [f"/ui/cases/{case}", f"/ui/cases/{finsam}"],
+        "admin": ["/ui/privacy"],
+    }
+    problems: list[str] = []
+    for who, paths in seen.items():
+        page.context.clear_cookies()
+        sign_in(page, live_server, api.people.tokens[who])
+        for path in paths:
+            response = page.goto(f"{live_server}{path}?lang={lang}")
+            assert response is not None and response.ok, f"{who} {path}"
+            problems += report(f"{path} as {who}", violations(page))
+    api.post(
+        "caseworker",
+        f"/amendments/{api.get('caseworker', f'/cases/{case}/amendments').json()[0]['id']}/assess",
+        json={"recommendation": "approve", "note": "Rimligt"},
+    )
+    page.context.clear_cookies()
+    sign_in(page, live_server, api.people.tokens["approver"])
+    page.goto(f"{live_server}/ui/cases/{case}?lang={lang}")
+    problems += report("case with a change to decide, as approver", violations(page))
+    assert problems == [], "axe-core found:\n" + "\n".join(problems)
