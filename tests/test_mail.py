@@ -362,3 +362,19 @@ def test_mail_goes_over_starttls_with_a_login_and_a_wrong_password_is_not_sent(
         ]
     statuses = {m.id: m.status for m in outbox(app)}
     assert (statuses[first], statuses[second]) == ("pending", "sent")
+
+
+def test_the_outbox_is_read_a_page_at_a_time_by_following_next(api: Api) -> None:
+    for i in range(3):  # each invitation is a mail to the applicant
+        case = api.create_case("knivsta", "delmos-2018", f"Ärende {i}")
+        api.move("caseworker", case["id"], "invite")
+    seen: list[int] = []
+    url: str | None = "/mail?limit=2"
+    while url:
+        answer = api.get("auditor", url)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        seen += [m["id"] for m in body["items"]]
+        url = body["next"]
+        assert url is None or url.startswith("http")  # a link to follow, not a bare cursor
+    assert len(seen) == len(set(seen)) >= 3

@@ -73,7 +73,7 @@ class Outbox:
     ) -> Page[MailPublic]:
         require(actor, Action.mail_read)
         rows, next_cursor = uow.mail.page(status, case_id, limit, cursor)
-        return Page(items=[MailPublic.model_validate(m) for m in rows], next=next_cursor)
+        return Page(items=[MailPublic.model_validate(m) for m in rows], cursor=next_cursor)
 
     def get(self, uow: UnitOfWork, actor: Actor, mail_id: int) -> MailWithBody:
         require(actor, Action.mail_read)
