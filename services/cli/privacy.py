@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from config.settings import get_settings
-from services.cli.common import as_person, open_services, out
+from services.cli.common import as_person, err, open_services, out
 from services.privacy.records import HoldRequest, Why
 from services.privacy.retention import RetentionReview
 from workflow.actors import Actor, Role
@@ -86,7 +87,11 @@ def hold(
     case: Annotated[int | None, typer.Option(help="hold the data of everyone on this case")] = None,
 ) -> None:
     """Keep a person's data, or a case's people's, from erasure."""
-    request = HoldRequest(user_id=user, case_id=case, reason=reason)
+    try:
+        request = HoldRequest(user_id=user, case_id=case, reason=reason)
+    except ValidationError:
+        err.print("[red]name either --user or --case[/red]")
+        raise typer.Exit(2) from None
     done = as_person(by, lambda s, uow, actor: s.holds.place(uow, actor, request))
     out.print(f"legal hold {done.id} placed")
 
