@@ -17,8 +17,8 @@ from services.web.i18n import LANGUAGES, WORDS
 from services.web.i18n_statement import STATEMENT
 from services.web.pages_statement import link_to
 from tests.browser import sign_in
+from tests.route_walk import dead_mail, held_deadline_incident
 from tests.support import Api
-from tests.test_access_policy import dead_mail, held_deadline_incident
 from tests.test_amendments import granted_delmos
 
 # What fails a page: axe's two highest impacts. "moderate" and "minor" are still worth reading in

@@ -219,7 +219,7 @@ def test_a_minimum_that_does_not_fit_the_answer_is_refused_with_its_key() -> Non
 def test_the_case_page_shows_the_checklist_and_a_caseworker_answers_it_in_a_form(
     api: Api,
 ) -> None:
-    from tests.test_access_policy import signed_in
+    from tests.route_walk import signed_in
 
     case_id = applied_finsam_case(api)
     session, csrf = signed_in(api, "caseworker")

@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from services.storage.models import AuditEvent
 from services.storage.outbox import Mail
+from tests.route_walk import Sample, make_sample, request_for, routes, signed_in
 from tests.support import Api, add_user_with_token, chain_of, tables
-from tests.test_access_policy import Sample, make_sample, request_for, routes, signed_in
 from tests.test_auditing import export_log, run_verifier
 from workflow.actors import Role
 from workflow.clock import SettableClock
