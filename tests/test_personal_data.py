@@ -10,10 +10,13 @@ import json
 import zipfile
 from pathlib import Path
 
+from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from services.storage.models import AuditEvent
 from services.storage.outbox import Mail
+from services.storage.privacy import ErasureProposal
+from tests.browser import sign_in
 from tests.route_walk import Sample, make_sample, request_for, routes, signed_in
 from tests.support import Api, add_user_with_token, chain_of, tables
 from tests.test_auditing import export_log, run_verifier
@@ -220,3 +223,38 @@ def test_retention_proposes_erasure_ten_years_after_the_last_case_closed_and_a_p
     invite = next(e for e in api.history("auditor", invited) if e["transition"] == "invite")
     assert invite["actor_name"] == "[erased]"
     assert chain_of(app).ok
+
+
+def test_an_administrator_places_a_hold_and_decides_a_proposed_erasure_on_the_page(
+    api: Api, app, clock: SettableClock, live_server: str, page: Page
+) -> None:
+    user_id, _ = ingrid_acts(api, app, clock)
+    with app.state.services.units.writing() as uow:
+        proposal = ErasureProposal(
+            user_id=user_id, status="proposed", grounds="retention ended", proposed_at=clock.now()
+        )
+        uow.privacy.save(proposal)
+        uow.commit()
+    sign_in(page, live_server, api.people.tokens["admin"])
+    page.goto(f"{live_server}/ui/privacy")
+    page.fill("input[name=id][inputmode=numeric]", str(user_id))
+    page.locator("form:has(button[value=hold]) input[name=reason]").fill("Tvist om beslutet")
+    page.locator("button[value=hold]").click()
+    expect(page.locator("#done")).to_be_visible()
+    (hold,) = api.get("auditor", "/privacy/legal-holds").json()
+    assert hold["user_id"] == user_id
+
+    card = page.locator(f"#proposal-{proposal.id}")
+    card.locator("input[name=reason]").fill("Gallring enligt beslut")
+    card.locator("button[value=approve]").click()
+    expect(page.locator(".banner.refused")).to_contain_text(f"hold {hold['id']}")  # held: kept
+    assert api.get("auditor", "/privacy/erasure-proposals").json()[0]["status"] == "proposed"
+
+    page.locator(f"tr:has-text('{NAME}') input[name=reason]").fill("Tvisten avgjord")
+    page.locator(f"tr:has-text('{NAME}') button[value=lift]").click()
+    card = page.locator(f"#proposal-{proposal.id}")
+    card.locator("input[name=reason]").fill("Gallring enligt beslut")
+    card.locator("button[value=approve]").click()
+    expect(page.locator("#done")).to_be_visible()
+    assert api.get("auditor", "/privacy/erasure-proposals").json() == []
+    assert NAME not in page.content()

@@ -13,11 +13,19 @@ from services.errors import ServiceError
 from services.numbers import whole_number
 from services.policy import allows, declared, require
 from services.privacy.records import HoldRequest, Why
+from services.web.i18n import words
 from services.web.rendering import LangDep, SessionDep, checked_form, render, services_of
 from services.web.sessions import BrowserSession
 from workflow.access import Action
 
 router = APIRouter(include_in_schema=False)
+# The words that say, after a form, what was done.
+DONE = {
+    "hold": "place_hold",
+    "lift": "lift_hold",
+    "approve": "approve_erasure",
+    "refuse": "refuse_erasure",
+}
 
 
 @router.get("/ui/privacy", openapi_extra=declared(Action.privacy_read), response_class=HTMLResponse)
@@ -89,6 +97,6 @@ def _page(
         names={uid: user.name for uid, user in names.items() if user is not None},
         may_erase=allows(session.actor, Action.privacy_erase),
         may_hold=allows(session.actor, Action.privacy_hold),
-        done=done,
+        done=words(lang).get(DONE.get(done, ""), ""),
         refusal=refusal,
     )
