@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import event
 from sqlmodel import select
 
 from services.storage.models import AuditEvent
@@ -258,3 +259,25 @@ def test_an_administrator_places_a_hold_and_decides_a_proposed_erasure_on_the_pa
     expect(page.locator("#done")).to_be_visible()
     assert api.get("auditor", "/privacy/erasure-proposals").json() == []
     assert NAME not in page.content()
+
+
+def test_a_persons_key_is_read_once_for_an_event_however_many_of_its_fields_are_theirs(
+    api: Api, app
+) -> None:
+    case = api.create_case("knivsta", "delmos-2018", "Kartläggning")
+    api.move("caseworker", case["id"], "decline_interest", reason="Första")  # the key is made
+    other = api.create_case("knivsta", "delmos-2018", "Kartläggning igen")
+    engine = app.state.services.units.db.engine
+    keys_read: list[str] = []
+
+    def note(conn, cursor, statement: str, *rest) -> None:  # type: ignore[no-untyped-def]
+        if "personal_key" in statement:
+            keys_read.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        # Sealed under the caseworker's key: the name, the input `reason`, and the reason.
+        api.move("caseworker", other["id"], "decline_interest", reason="Andra")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(keys_read) == 1

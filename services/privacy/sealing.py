@@ -31,6 +31,9 @@ class Seals:
     def __init__(self, uow: UnitOfWork, now: dt.datetime | None = None) -> None:
         self.uow = uow
         self.now = now or dt.datetime.now(dt.UTC)
+        # Each person's key once per event, not once per field: the session's identity map
+        # holds rows weakly, so a row nothing keeps is read again.
+        self._keys: dict[int, bytes | None] = {}
 
     def seal(self, value: Personal) -> dict[str, Any] | str:
         key = self._key(value.owner)
@@ -41,6 +44,11 @@ class Seals:
         return {OWNER: value.owner, SEALED: base64.b64encode(nonce + box).decode("ascii")}
 
     def _key(self, owner: int) -> bytes | None:
+        if owner not in self._keys:
+            self._keys[owner] = self._read_or_make(owner)
+        return self._keys[owner]
+
+    def _read_or_make(self, owner: int) -> bytes | None:
         row = self.uow.privacy.key_of(owner)
         if row is None:
             key = AESGCM.generate_key(bit_length=256)
