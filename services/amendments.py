@@ -89,21 +89,8 @@ class AmendmentPublic(BaseModel):
 
     @classmethod
     def of(cls, row: Amendment) -> AmendmentPublic:
-        assert row.id is not None
-        return cls(
-            id=row.id,
-            case_id=row.case_id,
-            kind=row.kind,
-            status=row.status,
-            request=json.loads(row.request),
-            on_submission=row.on_submission,
-            decision_id=row.decision_id,
-            new_decision_id=row.new_decision_id,
-            requested_at=row.requested_at,
-            assessed_at=row.assessed_at,
-            recommendation=row.recommendation,
-            decided_at=row.decided_at,
-        )
+        # Stored as JSON text: read back as what was asked.
+        return cls.model_validate({**row.model_dump(), "request": json.loads(row.request)})
 
 
 class Amendments:

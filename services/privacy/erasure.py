@@ -69,7 +69,7 @@ class Erasures:
         self, uow: UnitOfWork, actor: Actor, status: str | None = "proposed"
     ) -> list[ProposalPublic]:
         require(actor, Action.privacy_read)
-        return [ProposalPublic.of(p) for p in uow.privacy.proposals(status)]
+        return [ProposalPublic.model_validate(p) for p in uow.privacy.proposals(status)]
 
     def approve(self, uow: UnitOfWork, actor: Actor, proposal_id: int, why: Why) -> Erased:
         proposal = self._open(uow, actor, proposal_id)
@@ -91,7 +91,7 @@ class Erasures:
             reason=why.reason,
             details={"user": proposal.user_id, "proposal": proposal_id},
         )
-        return ProposalPublic.of(proposal)
+        return ProposalPublic.model_validate(proposal)
 
     def _open(self, uow: UnitOfWork, actor: Actor, proposal_id: int) -> ErasureProposal:
         require(actor, Action.privacy_erase)

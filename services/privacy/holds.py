@@ -21,7 +21,7 @@ class LegalHolds:
 
     def listed(self, uow: UnitOfWork, actor: Actor, active_only: bool = True) -> list[HoldPublic]:
         require(actor, Action.privacy_read)
-        return [HoldPublic.of(h) for h in uow.privacy.holds(active_only)]
+        return [HoldPublic.model_validate(h) for h in uow.privacy.holds(active_only)]
 
     def place(self, uow: UnitOfWork, actor: Actor, request: HoldRequest) -> HoldPublic:
         require(actor, Action.privacy_hold)
@@ -39,7 +39,7 @@ class LegalHolds:
         )
         uow.privacy.save(hold)
         self._record(uow, actor, "legal_hold_placed", hold, request.reason)
-        return HoldPublic.of(hold)
+        return HoldPublic.model_validate(hold)
 
     def lift(self, uow: UnitOfWork, actor: Actor, hold_id: int, why: Why) -> HoldPublic:
         require(actor, Action.privacy_hold)
@@ -51,7 +51,7 @@ class LegalHolds:
         hold.lifted_by, hold.lifted_at = actor.user_id, self.clock.now()
         uow.privacy.save(hold)
         self._record(uow, actor, "legal_hold_lifted", hold, why.reason)
-        return HoldPublic.of(hold)
+        return HoldPublic.model_validate(hold)
 
     def _record(
         self, uow: UnitOfWork, actor: Actor, what: str, hold: LegalHold, reason: str

@@ -6,8 +6,6 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.storage.privacy import ErasureProposal, LegalHold
-
 
 class Why(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -29,43 +27,24 @@ class HoldRequest(Why):
 
 
 class HoldPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int | None
     case_id: int | None
     placed_at: dt.datetime
     lifted_at: dt.datetime | None
 
-    @classmethod
-    def of(cls, row: LegalHold) -> HoldPublic:
-        assert row.id is not None
-        return cls(
-            id=row.id,
-            user_id=row.user_id,
-            case_id=row.case_id,
-            placed_at=row.placed_at,
-            lifted_at=row.lifted_at,
-        )
-
 
 class ProposalPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     status: str
     grounds: str
     proposed_at: dt.datetime
     decided_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, row: ErasureProposal) -> ProposalPublic:
-        assert row.id is not None
-        return cls(
-            id=row.id,
-            user_id=row.user_id,
-            status=row.status,
-            grounds=row.grounds,
-            proposed_at=row.proposed_at,
-            decided_at=row.decided_at,
-        )
 
 
 class Erased(BaseModel):
