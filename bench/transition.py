@@ -11,6 +11,7 @@ per request, in process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -22,7 +23,9 @@ import time
 import timeit
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -151,9 +154,7 @@ def prepare_grantflow(url: str, cases_per_client: int, clients: int) -> tuple[st
     return token, groups
 
 
-def bench_http(
-    requests: int, clients_list: list[int], database_url: str | None
-) -> list[tuple[int, float, float]]:
+def bench_http(requests: int, clients_list: list[int], database_url: str | None) -> list[Rates]:
     """The comparison at each client count, on fresh databases (SQLite files, or PostgreSQL)."""
     from bench.deadlines import fresh_database
 
@@ -167,10 +168,18 @@ def bench_http(
 
 
 def one_run(
-    requests: int, clients: int, gf_url: str, base_url: str, workers: int = 1, rounds: int = 4
-) -> tuple[int, float, float]:
-    """`requests` to each server, in `rounds` that alternate between them with both running, so
-    the machine's drift over the run falls on both alike; returns (clients, baseline/s, grantflow/s)."""
+    requests: int,
+    clients: int,
+    gf_url: str,
+    base_url: str,
+    workers: int = 1,
+    rounds: int = 4,
+    lean_url: str | None = None,
+    sampler: Callable[[], Any] | None = None,
+) -> Rates:
+    """`requests` to each server, in `rounds` that alternate between them with all running, so
+    the machine's drift over the run falls on each alike. With `lean_url`, the lean endpoint runs
+    too; `sampler`, if given, is a context manager entered around grantflow's rounds."""
     token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -191,19 +200,42 @@ def one_run(
         return client.post(f"/counters/{c * 20 + (max(i, 0) // 2) % 20 + 1}/bump")
 
     baseline_app.prepare(base_url)
-    env = {"GRANTFLOW_DATABASE_URL": gf_url, "GRANTFLOW_RUN_SCHEDULER": "false"}
+    servers = {
+        "naive": ("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}, bump),
+        "grantflow": (
+            "services.api.app:create_app",
+            {"GRANTFLOW_DATABASE_URL": gf_url, "GRANTFLOW_RUN_SCHEDULER": "false"},
+            fire,
+        ),
+    }
+    if lean_url is not None:
+        baseline_app.prepare(lean_url)
+        servers["lean"] = ("bench.lean_app:create_app", {"BASELINE_DATABASE_URL": lean_url}, bump)
     # Each client's share of a round is even, so every proposal is returned within the round.
     per_round = requests // rounds // (2 * clients) * (2 * clients)
-    seconds = {"baseline": 0.0, "grantflow": 0.0}
-    with (
-        server("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}, workers) as b,
-        server("services.api.app:create_app", env, workers) as g,
-    ):
+    seconds = dict.fromkeys(servers, 0.0)
+    with contextlib.ExitStack() as stack:
+        bases = {
+            name: stack.enter_context(server(app, env, workers))
+            for name, (app, env, _) in servers.items()
+        }
         for _ in range(rounds):
-            seconds["baseline"] += per_round / drive(b, clients, per_round, bump)
-            seconds["grantflow"] += per_round / drive(g, clients, per_round, fire)
+            for name, (_, _, request) in servers.items():
+                with sampler() if sampler and name == "grantflow" else contextlib.nullcontext():
+                    seconds[name] += per_round / drive(bases[name], clients, per_round, request)
     done = per_round * rounds
-    return clients, done / seconds["baseline"], done / seconds["grantflow"]
+    rates = {name: done / took for name, took in seconds.items()}
+    return Rates(clients, rates.get("lean"), rates["naive"], rates["grantflow"])
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Requests per second of each server in one comparison."""
+
+    clients: int
+    lean: float | None
+    naive: float
+    grantflow: float
 
 
 def bench_machine(repeat: int = 2000) -> tuple[float, float]:
@@ -268,9 +300,10 @@ def main() -> None:
     print(
         f"  {'clients':>7}  {'baseline/s':>10}  {'grantflow/s':>11}  {'cost ratio':>10}  bar 3.0x"
     )
-    for clients, baseline, grantflow in bench_http(
+    for rates in bench_http(
         args.requests, [int(c) for c in args.clients.split(",")], args.database_url
     ):
+        clients, baseline, grantflow = rates.clients, rates.naive, rates.grantflow
         ratio = baseline / grantflow
         print(
             f"  {clients:>7}  {baseline:>10.0f}  {grantflow:>11.0f}  {ratio:>9.2f}x  {'holds' if ratio <= 3 else 'MISSED'}"

@@ -81,7 +81,7 @@ def confirm_decision(case: CaseFacts, request: TransitionRequest, out: Outcome) 
         out.records.append(Disbursed(advance, PaymentKind.advance))
 
 
-@effect("commit_by_fiscal_year", needs=("pending_decision",))
+@effect("commit_by_fiscal_year", needs=("pending_decision", "pool_lock"))
 def commit_by_fiscal_year(case: CaseFacts, request: TransitionRequest, out: Outcome) -> None:
     """A multi-year decision as commitments one fiscal year at a time (seeds/002, seeds/004)."""
     decision = case.pending_decision

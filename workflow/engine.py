@@ -102,13 +102,16 @@ class Engine:
         guards: Mapping[str, Guard] = GUARDS,
         effects: Mapping[str, Effect] = EFFECTS,
     ) -> None:
-        effects = {**effects, **deadline_effects(lifecycle.deadlines)}
+        scheduling = deadline_effects(lifecycle.deadlines)
+        effects = {**effects, **scheduling}
         problems = lifecycle.problems(guards, effects)
         if problems:
             raise ValueError(f"lifecycle {lifecycle.name!r} is broken: " + "; ".join(problems))
         self.lifecycle = lifecycle
         self._guards = guards
         self._effects = effects
+        # A deadline's due time may hang on the case's call, so scheduling one reads the call.
+        self._effect_needs = {**EFFECT_NEEDS, **dict.fromkeys(scheduling, frozenset({"call"}))}
         self.machine = build_machine(lifecycle, self._check, self._apply)
 
     def needs(self, name: str) -> frozenset[str]:
@@ -120,7 +123,7 @@ class Engine:
                 for g in t.guards:
                     found |= self._guards[g].needs
                 for e in t.effects:
-                    found |= EFFECT_NEEDS.get(e, frozenset())
+                    found |= self._effect_needs.get(e, frozenset())
         return frozenset(found)
 
     @property

@@ -52,7 +52,7 @@ def four_eyes(case: CaseFacts, request: TransitionRequest) -> str | None:
     return None
 
 
-@guard("before_application_deadline")
+@guard("before_application_deadline", needs=("call",))
 def before_application_deadline(case: CaseFacts, request: TransitionRequest) -> Refusal | None:
     """Applications after the call's deadline are not processed (seeds/002: "Ansøgninger sendt
     efter fristens udløb, vil ikke blive behandlet")."""

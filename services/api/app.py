@@ -6,13 +6,13 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import Settings, get_settings
 from services.api import problems, security
@@ -57,6 +57,20 @@ def _take_up_rules_in_force(services: Services) -> None:
             services.programmes.load(uow)
     except Exception as away:  # the rules in hand stay; the request meets the fault itself
         log.warning("could not read the programme versions in force: %s", away)
+
+
+class RulesInForce:
+    """A programme version applied by another process is taken up within one sweep interval,
+    without a restart; the check costs nothing until it is due. Plain ASGI: no task or stream
+    per request, as a `@app.middleware` function would cost."""
+
+    def __init__(self, app: ASGIApp, services: Services, interval: float) -> None:
+        self.app, self.services, self.interval = app, services, interval
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.services.programmes.stale(self.interval):
+            await run_in_threadpool(_take_up_rules_in_force, self.services)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -129,13 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
     problems.install(app)
 
-    @app.middleware("http")
-    async def rules_in_force(request: Request, call_next: Any) -> Any:
-        """A programme version applied by another process is taken up within one sweep
-        interval, without a restart; the check costs nothing until it is due."""
-        if services.programmes.stale(settings.sweep_interval_seconds):
-            await run_in_threadpool(_take_up_rules_in_force, services)
-        return await call_next(request)
+    app.add_middleware(RulesInForce, services=services, interval=settings.sweep_interval_seconds)
 
     routers = (
         cases_router,

@@ -65,7 +65,7 @@ def get_actor(
     # In the thread pool, not on the event loop: a database that stops answering must hold up
     # this request only, never every request of the worker.
     production = request.app.state.settings.environment == "production"
-    with _services(request).units.reading() as uow:
+    with _services(request).units.reading(one_statement=True) as uow:  # the token's holder
         token = credentials.credentials if credentials else None
         actor = authenticate(uow, token, now=_services(request).clock.now(), production=production)
     request.state.actor = actor  # for the record of a refusal, should one follow

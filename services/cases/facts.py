@@ -14,6 +14,9 @@ from workflow.case import AgreementFacts, CaseFacts, PartyFacts, PendingDecision
 from workflow.lifecycle import CostLine
 from workflow.money import Money
 
+# What a new case's creation effects may read: its call, for deadlines that hang on it.
+CREATION_NEEDS = frozenset({"call"})
+
 
 def load_facts(
     uow: UnitOfWork, programmes: ProgrammeRegistry, case: Case, needs: frozenset[str] = frozenset()
@@ -23,6 +26,8 @@ def load_facts(
     assert case.id is not None
     currency = programme.currency
     extra: dict[str, Any] = {}
+    if "call" in needs:
+        extra["call"] = effective_call(uow, programme, case.programme_id, case.call_code, case.id)
     if "pending_decision" in needs and (p := uow.finances.pending_decision(case.id)) is not None:
         extra["pending_decision"] = PendingDecision(
             Money(p.amount, currency), p.period_start, p.period_end, p.conditions, p.proposed_by
@@ -34,10 +39,10 @@ def load_facts(
         )
     if "agreement" in needs and case.agreement_id is not None:
         extra["agreement"] = _agreement(uow, case.agreement_id)
-    if "pool" in needs:
-        extra["pool"] = PoolFacts(
-            committed=Money(uow.programmes.locked(case.programme_id).committed, currency)
-        )
+    if "pool" in needs and programme.budget is not None:
+        # Only what commits money queues on the pool's lock; a proposal reads what it has left.
+        committed = uow.programmes.committed(case.programme_id, lock="pool_lock" in needs)
+        extra["pool"] = PoolFacts(committed=Money(committed, currency))
     if "checklist" in needs and programme.checklist:
         extra["checklist"] = {a.key: json.loads(a.answer) for a in uow.checklists.of_case(case.id)}
     if "budget" in needs:
@@ -51,7 +56,6 @@ def load_facts(
         state=case.state,
         version=case.version,
         organisation_id=case.organisation_id,
-        call=effective_call(uow, programme, case.programme_id, case.call_code, case.id),
         **extra,
         **{f: getattr(case, f) for f in CASE_FACT_FIELDS},
     )

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from services import audit, idempotency
-from services.cases.facts import load_facts
+from services.cases.facts import CREATION_NEEDS, load_facts
 from services.cases.records import store_records
 from services.cases.views import CaseViews, creation_snapshot
 from services.deadlines.extensions import effective_programme
@@ -129,7 +129,7 @@ class CaseOpening:
         entry = self.catalogue.registry.case
         self.registrar.enter(uow, number, case, entry, case.title, event.at, event.seq)
         created = self.catalogue.engine.on_create(
-            load_facts(uow, self.programmes, case), actor, now
+            load_facts(uow, self.programmes, case, CREATION_NEEDS), actor, now
         )
         store_records(uow, case, created.records, actor, now, case.programme_version)
         return self.views.public(uow, case, parties)

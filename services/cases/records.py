@@ -167,12 +167,15 @@ def cancel_obsolete_deadlines(
     obsolete itself once it gets the case, and cancels it with the same kind of reason.
     """
     assert case.id is not None
-    for deadline in uow.deadlines.pending_of_case(case.id):
-        kind = lifecycle.deadlines.get(deadline.kind)
-        if kind is None or not lifecycle.deadline_applies(kind, firing.to_state):
-            deadline.status = DeadlineStatus.cancelled
-            deadline.fired_at = now
-            deadline.outcome = (
-                f"no longer applies: {firing.transition.name} moved the case to {firing.to_state}"
-            )
-            uow.deadlines.save(deadline)
+
+    def obsolete(name: str) -> bool:
+        kind = lifecycle.deadlines.get(name)
+        return kind is None or not lifecycle.deadline_applies(kind, firing.to_state)
+
+    for deadline in uow.deadlines.pending_of_case(case.id, obsolete):
+        deadline.status = DeadlineStatus.cancelled
+        deadline.fired_at = now
+        deadline.outcome = (
+            f"no longer applies: {firing.transition.name} moved the case to {firing.to_state}"
+        )
+        uow.deadlines.save(deadline)

@@ -129,7 +129,18 @@ class CaseTransitions:
         # A decision sent to the applicant is a document out: numbered within its case.
         number = self.registrar.number_sent(uow, case, firing.transition.name)
         registered = {"registry_number": str(number)} if number else {}
-        # The chain's head is locked from here to the commit: as late as can be.
+        said = firing.inputs.get("reason") or firing.inputs.get("note")
+        # Who is told is read before the chain's head is locked: it is held from the event to
+        # the commit, so as little as can be happens in between.
+        told = self.notices.compose(
+            uow,
+            firing.transition.name,
+            case.programme_id,
+            case,
+            now,
+            note=str(said) if said else None,
+            state=firing.to_state,
+        )
         event = audit.record(
             uow,
             kind=EventKind.transition,
@@ -150,16 +161,9 @@ class CaseTransitions:
             config = self.programmes.config_of(case.programme_id)
             language = config.language if config else "en"
             self.registrar.enter_sent(uow, number, case, firing, event.at, event.seq, language)
-        said = firing.inputs.get("reason") or firing.inputs.get("note")
-        self.notices.tell(
-            uow,
-            firing.transition.name,
-            case.programme_id,
-            case,
-            now,
-            event_seq=event.seq,
-            note=str(said) if said else None,
-        )
+        for mail in told:
+            mail.event_seq = event.seq
+            uow.mail.add(mail)
         return Fired(case, firing, event)
 
     def record_refusal(

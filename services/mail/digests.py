@@ -56,7 +56,8 @@ class DailyDigest:
                     status=MailStatus.pending if recipient.address else MailStatus.no_address,
                     next_attempt_at=now,
                     created_at=now,
-                )
+                ),
+                with_id=True,
             )
             for mail in events:
                 mail.status, mail.digest_id = MailStatus.digested, digest.id

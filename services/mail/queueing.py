@@ -45,12 +45,36 @@ class Notices:
     ) -> list[Mail]:
         """Queue what the rules say `about` (a transition or a deadline kind) is to tell, to
         whom, on `case` (or on a programme's call); the messages of it, one per recipient."""
+        messages = self.compose(
+            uow, about, programme_id, case, now, note=note, due_at=due_at, call_code=call_code
+        )
+        for mail in messages:
+            mail.event_seq = event_seq
+            uow.mail.add(mail)
+        return messages
+
+    def compose(
+        self,
+        uow: UnitOfWork,
+        about: str,
+        programme_id: int,
+        case: Case | None,
+        now: dt.datetime,
+        *,
+        note: str | None = None,
+        due_at: dt.datetime | None = None,
+        call_code: str | None = None,
+        state: str | None = None,
+    ) -> list[Mail]:
+        """The messages `tell` would queue, not queued yet: a transition reads who is told
+        before it locks the audit chain's head, and queues them after its event; `state` is
+        the one it moves the case to, which the case's row does not say yet."""
         programme = self.programmes.config_of(programme_id)
         rule = self.catalogue.notices.for_(about, programme.notifications if programme else None)
         if rule is None:
             return []
         language = programme.language if programme else "en"
-        telling = self._telling(about, programme_id, case, note, due_at, call_code)
+        telling = self._telling(about, programme_id, case, note, due_at, call_code, state)
         queued = []
         for recipient in resolve(uow, rule.to, case, language, self.staff_language):
             if rule.category is MailCategory.reminder and not recipient.reminders:
@@ -59,7 +83,6 @@ class Notices:
             mail = Mail(
                 case_id=case.id if case is not None else None,
                 programme_id=programme_id,
-                event_seq=event_seq,
                 about=about,
                 category=rule.category,
                 user_id=recipient.user_id,
@@ -73,7 +96,7 @@ class Notices:
                 next_attempt_at=now,
                 created_at=now,
             )
-            queued.append(uow.mail.add(mail))
+            queued.append(mail)
         return queued
 
     def link(self, case_id: int | None, programme_code: str = "") -> str:
@@ -89,13 +112,15 @@ class Notices:
         note: str | None,
         due_at: dt.datetime | None,
         call_code: str | None,
+        state_name: str | None = None,
     ) -> Telling:
         lifecycle = self.catalogue.lifecycle
         programme = self.programmes.config_of(programme_id)
         kind = lifecycle.deadlines.get(about)
         transition = lifecycle.any_transition(about)
         what = transition.label if transition else kind.label if kind else {}
-        state = lifecycle.states.get(case.state) if case is not None else None
+        state_name = state_name or (case.state if case is not None else None)
+        state = lifecycle.states.get(state_name) if state_name else None
         code = self.programmes.code_of(programme_id)
         return Telling(
             about=about,

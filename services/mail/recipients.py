@@ -83,9 +83,7 @@ def _members(
             of_organisation(o, language) for o in uow.mail.parties(case.id, lead_only=lead_only)
         ]
     if audience is Audience.caseworker and case is not None and case.id is not None:
-        handling = uow.mail.last_to_act(case.id, "caseworker")
-        if handling is not None:
-            return [of_user(handling, staff_language)]
+        return [of_user(u, staff_language) for u in uow.mail.handling(case.id, "caseworker")]
     role = "approver" if audience is Audience.approvers else "caseworker"
     return [of_user(user, staff_language) for user in uow.mail.staff(role)]
 

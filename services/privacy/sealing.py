@@ -49,7 +49,7 @@ class Seals:
         return self._keys[owner]
 
     def _read_or_make(self, owner: int) -> bytes | None:
-        row = self.uow.privacy.key_of(owner)
+        row = self.uow.privacy.sealing_key(owner)
         if row is None:
             key = AESGCM.generate_key(bit_length=256)
             self.uow.privacy.add_key(

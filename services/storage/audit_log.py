@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import exists
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from services.storage.models import AuditEvent, AuditHead, Case, CaseParty
@@ -44,9 +45,12 @@ class AuditRepository:
         return self.session.get(AuditHead, 1)
 
     def add(self, event: AuditEvent, head: AuditHead) -> None:
-        """Store `event` and move the (locked) head onto it."""
+        """Store `event`; the head row follows it in the database (a trigger, migration 0024),
+        and the locked head in hand follows it here, so a second event in the same unit of
+        work continues from it without another statement."""
         self.session.add(event)
-        self.move_head(head, event.seq, event.hash, event.at)
+        for name, value in (("seq", event.seq), ("hash", event.hash), ("at", event.at)):
+            set_committed_value(head, name, value)
 
     def move_head(self, head: AuditHead, seq: int, hash: str, at: dt.datetime) -> None:
         head.seq, head.hash, head.at = seq, hash, at

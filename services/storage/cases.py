@@ -9,18 +9,32 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import bindparam, exists, func, or_
 from sqlmodel import Session, col, select
 
 from services.numbers import MAX_ID
 from services.storage.keeping import Deadline
-from services.storage.models import Case, CaseParty, Organisation
+from services.storage.models import Case, CaseParty, Decision, Organisation, Programme
 from services.storage.paging import Key, page
-from workflow.statuses import DeadlineStatus
+from workflow.statuses import DeadlineStatus, DecisionStatus
 
 # The fields of a case's read model that its row keeps itself; the rest live elsewhere (the
 # programme as programme_id, the parties in case_party) or are derived (reference, currency).
 ROW_FIELDS = frozenset(Case.model_fields) - {"id", "programme_id", "organisation_id"}
+
+# Keys in the session's `info` for what a locked case brought along (see CaseRepository.get);
+# the unit of work is one request, so nothing read here outlives it.
+_PARTIES = "case parties"
+PENDING_DECISION = "proposed decision"
+POOL_COMMITTED = "pool committed"
+PENDING_KINDS = "pending deadline kinds"
+
+
+def known_parties(session: Session, case_id: int) -> list[tuple[CaseParty, Organisation]] | None:
+    """The parties (and their organisations) the locked case brought along, if it did."""
+    known: list[tuple[CaseParty, Organisation]] | None = session.info.get((_PARTIES, case_id))
+    return known
+
 
 # What a list may be sorted by; a nullable column sorts as if null were below every amount.
 NO_AMOUNT = Decimal("-0.01")
@@ -47,20 +61,59 @@ class CaseFilter:
     text: str | None = None
 
 
+# A case locked for a change, with what a transition reads next, in one round trip; built once,
+# since building a statement this size costs more than running it.
+LOCKED_WITH_PARTIES = (
+    select(  # type: ignore[call-overload]
+        Case, CaseParty, Organisation, Decision, col(Programme.committed), col(Deadline.kind)
+    )
+    .join(Programme, col(Programme.id) == Case.programme_id)
+    .outerjoin(
+        Deadline,
+        (col(Deadline.case_id) == Case.id) & (Deadline.status == DeadlineStatus.pending),
+    )
+    .outerjoin(CaseParty, col(CaseParty.case_id) == Case.id)
+    .outerjoin(Organisation, col(Organisation.id) == CaseParty.organisation_id)
+    .outerjoin(
+        Decision,
+        (col(Decision.case_id) == Case.id) & (Decision.status == DecisionStatus.proposed),
+    )
+    .where(col(Case.id) == bindparam("case_id"))
+    # FOR NO KEY UPDATE of the case alone: we never change a key, and unlike FOR UPDATE it does
+    # not block other transactions' foreign-key checks on this row (which would deadlock with the
+    # audit head's lock). The same for every row lock here.
+    .with_for_update(of=Case, key_share=True)
+    .order_by(col(CaseParty.id))
+)
+
+
 class CaseRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, case_id: int, *, lock: bool = False) -> Case | None:
+        """The case; locked, it comes in one round trip with its parties (and their kinds of
+        organisation) and its proposed decision, which a transition reads next."""
         if not 0 < case_id <= MAX_ID:  # no such id, and SQLite cannot even compare one that big
             return None
-        query = select(Case).where(Case.id == case_id)
         if lock:
-            # FOR NO KEY UPDATE: we never change a key, and unlike FOR UPDATE it does not block
-            # other transactions' foreign-key checks on this row (which would deadlock with the
-            # audit head's lock). The same for every row lock here.
-            query = query.with_for_update(key_share=True)
-        return self.session.exec(query).first()
+            return self._locked_with_parties(case_id)
+        return self.session.exec(select(Case).where(Case.id == case_id)).first()
+
+    def _locked_with_parties(self, case_id: int) -> Case | None:
+        rows = self.session.exec(LOCKED_WITH_PARTIES, params={"case_id": case_id}).all()
+        if not rows:
+            return None
+        case, _, _, decision, committed, _ = rows[0]
+        info = self.session.info
+        parties = {p.id: (p, o) for _, p, o, *_ in rows if p is not None and o is not None}
+        info[_PARTIES, case_id] = list(parties.values())
+        info[PENDING_KINDS, case_id] = {kind for *_, kind in rows if kind is not None}
+        info[PENDING_DECISION, case_id] = decision
+        # Read, not locked: a proposal checks the pool; a confirmation locks it (`committed(lock=True)`).
+        info[POOL_COMMITTED, case.programme_id] = committed
+        found: Case = case
+        return found
 
     def has_party(self, case_id: int, organisation_id: int | None) -> bool:
         query = select(_party_of(organisation_id).where(Case.id == case_id))
@@ -96,6 +149,7 @@ class CaseRepository:
         return self.session.exec(query.with_for_update(key_share=True)).first()
 
     def save_party(self, party: CaseParty) -> None:
+        self.session.info.pop((_PARTIES, party.case_id), None)
         self.session.add(party)
 
     def apply(self, case: Case, updates: Mapping[str, Any]) -> None:
@@ -107,14 +161,22 @@ class CaseRepository:
 
     def parties_of(self, case_ids: list[int]) -> dict[int, list[CaseParty]]:
         found: dict[int, list[CaseParty]] = {}
-        if case_ids:
-            query = select(CaseParty).where(col(CaseParty.case_id).in_(case_ids))
+        unread = []
+        for case_id in case_ids:
+            if (known := known_parties(self.session, case_id)) is not None:
+                found[case_id] = [party for party, _ in known]
+            else:
+                unread.append(case_id)
+        if unread:
+            query = select(CaseParty).where(col(CaseParty.case_id).in_(unread))
             for party in self.session.exec(query).all():
                 found.setdefault(party.case_id, []).append(party)
-        return found
+        return {case_id: found[case_id] for case_id in case_ids if found.get(case_id)}
 
     def parties_with_kinds(self, case_id: int) -> list[tuple[CaseParty, str]]:
         """The confirmed parties, with their kind of organisation: the ones eligibility counts."""
+        if (known := known_parties(self.session, case_id)) is not None:
+            return [(party, org.kind) for party, org in known if party.confirmed_at is not None]
         query = (
             select(CaseParty, Organisation.kind)
             .join(Organisation, col(Organisation.id) == CaseParty.organisation_id)

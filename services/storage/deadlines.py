@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from services.storage.cases import PENDING_KINDS
 from services.storage.keeping import SERVICE_JOB, Deadline
 from services.storage.models import CaseParty
 from services.storage.paging import Key, page
@@ -77,15 +79,23 @@ class DeadlineRepository:
         )
         return self.session.exec(query).first() is not None
 
-    def pending_of_case(self, case_id: int) -> list[Deadline]:
-        """The case's pending deadlines, skipping any a scheduler holds right now (no lock cycle
-        with a sweep that holds a deadline and waits for this case)."""
+    def pending_of_case(
+        self, case_id: int, of_kind: Callable[[str], bool] | None = None
+    ) -> list[Deadline]:
+        """The case's pending deadlines (of the kinds `of_kind` accepts), skipping any a
+        scheduler holds right now (no lock cycle with a sweep that holds a deadline and waits
+        for this case). Where the locked case brought its pending kinds along and `of_kind`
+        accepts none of them, there is nothing to read or lock."""
+        known: set[str] | None = self.session.info.get((PENDING_KINDS, case_id))
+        if of_kind is not None and known is not None and not any(map(of_kind, known)):
+            return []
         query = (
             select(Deadline)
             .where(Deadline.case_id == case_id, Deadline.status == DeadlineStatus.pending)
             .with_for_update(skip_locked=True, key_share=True)
         )
-        return list(self.session.exec(query).all())
+        found = list(self.session.exec(query).all())
+        return found if of_kind is None else [d for d in found if of_kind(d.kind)]
 
     def pending_of_programme(self, programme_id: int, *, lock: bool = False) -> list[Deadline]:
         """The programme's pending deadlines, its rounds' and its cases', oldest first."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from services.storage.cases import PENDING_DECISION
 from services.storage.models import (
     BudgetLine,
     Case,
@@ -24,16 +25,24 @@ class FinanceRepository:
         self.session = session
 
     def pending_decision(self, case_id: int) -> Decision | None:
+        """The proposed decision, as the locked case brought it if it did."""
+        if (PENDING_DECISION, case_id) in self.session.info:
+            known: Decision | None = self.session.info[PENDING_DECISION, case_id]
+            return known if known is None or known.status == DecisionStatus.proposed else None
         query = select(Decision).where(
             Decision.case_id == case_id, Decision.status == DecisionStatus.proposed
         )
         return self.session.exec(query).first()
 
     def add(self, *rows: Decision | Commitment | Disbursement | BudgetLine | ReportLine) -> None:
+        for row in rows:
+            if isinstance(row, Decision):
+                self.session.info.pop((PENDING_DECISION, row.case_id), None)
         self.session.add_all(rows)
 
     def save_decision(self, decision: Decision) -> Decision:
         """Store the decision; it has its id afterwards."""
+        self.session.info.pop((PENDING_DECISION, decision.case_id), None)
         self.session.add(decision)
         self.session.flush()
         return decision

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, bindparam, exists, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from services.storage.cases import known_parties
 from services.storage.models import AuditEvent, CaseParty, Organisation, User
 from services.storage.outbox import Mail
 from services.storage.paging import Key, page
@@ -14,13 +17,44 @@ from workflow.clock import assume_utc
 from workflow.statuses import MailStatus
 
 
+def _handling() -> Any:
+    last = (
+        select(AuditEvent.actor_id)
+        .where(
+            col(AuditEvent.case_id) == bindparam("case_id"),
+            col(AuditEvent.role) == bindparam("role"),
+            or_(col(AuditEvent.kind) == "transition", col(AuditEvent.kind) == "amended"),
+        )
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    handler = aliased(User)
+    someone = exists().where(col(handler.id) == last, col(handler.active))
+    return (
+        select(User)
+        .where(
+            col(User.active),
+            or_(col(User.id) == last, and_(col(User.role) == bindparam("role"), ~someone)),
+        )
+        .order_by(col(User.id))
+    )
+
+
+# Built once: a transition asks it each time it tells a caseworker.
+HANDLING = _handling()
+
+
 class MailRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, mail: Mail) -> Mail:
+    def add(self, mail: Mail, *, with_id: bool = False) -> Mail:
+        """Queue `mail`; it is written (and has its id) at the next flush with the rest, or at
+        once `with_id`."""
         self.session.add(mail)
-        self.session.flush()
+        if with_id:
+            self.session.flush()
         return mail
 
     def save(self, mail: Mail) -> None:
@@ -114,23 +148,17 @@ class MailRepository:
             )
         )
 
-    def last_to_act(self, case_id: int, role: str) -> User | None:
-        """The active person of `role` who last moved or amended the case."""
-        actor_id = self.session.exec(
-            select(AuditEvent.actor_id)
-            .where(
-                AuditEvent.case_id == case_id,
-                AuditEvent.role == role,
-                or_(col(AuditEvent.kind) == "transition", col(AuditEvent.kind) == "amended"),
-            )
-            .order_by(col(AuditEvent.seq).desc())
-            .limit(1)
-        ).first()
-        user = self.session.get(User, actor_id) if actor_id is not None else None
-        return user if user is not None and user.active else None
+    def handling(self, case_id: int, role: str) -> list[User]:
+        """The active person of `role` who last moved or amended the case; if there is none,
+        every active person of that role (one query either way)."""
+        found = self.session.exec(HANDLING, params={"case_id": case_id, "role": role})
+        return list(found)
 
     def parties(self, case_id: int, *, lead_only: bool) -> list[Organisation]:
         """The case's lead applicant, or every party that confirmed (the lead first)."""
+        if (known := known_parties(self.session, case_id)) is not None:
+            chosen = [(p, o) for p, o in known if p.is_lead or (not lead_only and p.confirmed_at)]
+            return [o for _, o in sorted(chosen, key=lambda po: (not po[0].is_lead, po[1].id))]
         query = (
             select(Organisation)
             .join(CaseParty, col(CaseParty.organisation_id) == Organisation.id)

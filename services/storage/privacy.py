@@ -76,6 +76,20 @@ class ErasureProposal(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
 
 
+# Keys read for sealing, kept for the life of the process (by database and person), so an audited
+# step need not read its actor's key every time. Only for sealing: opening always reads the keys
+# afresh, so an erasure made by another process hides the person's data at once, and what a key
+# erased there still seals here no one can open. A key made in a transaction not yet committed is
+# never kept (it may roll back).
+_SEALING_KEYS: dict[tuple[str, int], PersonalKey] = {}
+_MADE = "personal keys made"
+
+
+def _database_of(session: Session) -> str:
+    bind = session.get_bind()
+    return str(bind.engine.url)
+
+
 class PrivacyRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -85,7 +99,24 @@ class PrivacyRepository:
     def key_of(self, user_id: int) -> PersonalKey | None:
         return self.session.get(PersonalKey, user_id)
 
+    def sealing_key(self, user_id: int) -> PersonalKey | None:
+        """The person's key to seal with: as kept by this process, else read (and kept)."""
+        database = _database_of(self.session)
+        if (kept := _SEALING_KEYS.get((database, user_id))) is not None:
+            return kept
+        row = self.session.get(PersonalKey, user_id)
+        if (
+            row is not None
+            and row.key is not None
+            and user_id not in self.session.info.get(_MADE, ())
+        ):
+            _SEALING_KEYS[database, user_id] = PersonalKey(
+                user_id=user_id, key=row.key, created_at=row.created_at
+            )
+        return row
+
     def add_key(self, row: PersonalKey) -> None:
+        self.session.info.setdefault(_MADE, set()).add(row.user_id)
         self.session.add(row)
         self.session.flush()
 
@@ -99,6 +130,8 @@ class PrivacyRepository:
         return {uid: key for uid, key in self.session.exec(query).all()}
 
     def save(self, row: PersonalKey | LegalHold | ErasureProposal | User) -> None:
+        if isinstance(row, PersonalKey):  # an erasure: this process seals nothing more with it
+            _SEALING_KEYS.pop((_database_of(self.session), row.user_id), None)
         self.session.add(row)
         self.session.flush()
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from services.storage.cases import POOL_COMMITTED
 from services.storage.models import (
     Case,
     Disbursement,
@@ -65,13 +66,25 @@ class ProgrammeRepository:
         query = select(ProgrammeProposal).where(ProgrammeProposal.id == proposal_id)
         return self.session.exec(query.with_for_update() if lock else query).first()
 
-    def locked(self, programme_id: int) -> Programme:
-        """The row, locked: two decisions racing for the last of a pool are taken one after
-        the other."""
-        query = (
-            select(Programme).where(Programme.id == programme_id).with_for_update(key_share=True)
+    def committed(self, programme_id: int, *, lock: bool) -> Decimal:
+        """What the pool has committed. Locked, two decisions racing for the last of a pool
+        are taken one after the other; unlocked, it is the figure the locked case brought
+        along, if it did."""
+        if lock:
+            query = (
+                select(Programme)
+                .where(Programme.id == programme_id)
+                .with_for_update(key_share=True)
+            )
+            return self.session.exec(query).one().committed
+        known = self.session.info.get((POOL_COMMITTED, programme_id))
+        if known is not None:
+            return Decimal(known)
+        return Decimal(
+            self.session.exec(
+                select(col(Programme.committed)).where(Programme.id == programme_id)
+            ).one()
         )
-        return self.session.exec(query).one()
 
     def commit_amount(self, programme_id: int, amount: Decimal) -> None:
         programme = self.session.get(Programme, programme_id)

@@ -46,15 +46,20 @@ from services.storage.tranches import TrancheRepository
 class UnitOfWork:
     """One transaction and its repositories; see the module's docstring for how it is used."""
 
-    def __init__(self, db: Database, *, write: bool, wait_for_disk: bool = True) -> None:
+    def __init__(
+        self, db: Database, *, write: bool, wait_for_disk: bool = True, one_statement: bool = False
+    ) -> None:
         self.db = db
         self.writes = write
         self._wait_for_disk = wait_for_disk
+        self._one_statement = one_statement
         self._scope: AbstractContextManager[Session] | None = None
         self._session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self._scope = self.db.session(write=self.writes, wait_for_disk=self._wait_for_disk)
+        self._scope = self.db.session(
+            write=self.writes, wait_for_disk=self._wait_for_disk, one_statement=self._one_statement
+        )
         self._session = self._scope.__enter__()
         return self
 
@@ -187,8 +192,10 @@ class UnitsOfWork:
     def writing(self, *, wait_for_disk: bool = True) -> UnitOfWork:
         return UnitOfWork(self.db, write=True, wait_for_disk=wait_for_disk)
 
-    def reading(self) -> UnitOfWork:
-        return UnitOfWork(self.db, write=False)
+    def reading(self, *, one_statement: bool = False) -> UnitOfWork:
+        """A unit of work that only reads; `one_statement` if it sends a single statement,
+        which then needs no transaction around it."""
+        return UnitOfWork(self.db, write=False, one_statement=one_statement)
 
     @property
     def is_sqlite(self) -> bool:
