@@ -149,7 +149,16 @@ class ApiToken(SQLModel, table=True):
 class Case(SQLModel, table=True):
     __tablename__ = "grant_case"
     __table_args__ = (
-        Index("ix_grant_case_programme_state", "programme_id", "state"),
+        # A programme's cases in one state, by number (the API's list) or newest change first
+        # (the inbox filtered), read in order rather than sorted.
+        Index("ix_grant_case_programme_state_id", "programme_id", "state", "id"),
+        Index(
+            "ix_grant_case_programme_state_updated_at_id",
+            "programme_id",
+            "state",
+            "updated_at",
+            "id",
+        ),
         Index("ix_grant_case_organisation", "organisation_id"),
         # The inbox's order, newest change first, one page at a time: of every case, and of
         # the cases in one state (which also serves finding the cases in a state).
