@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import baseline_app
+from bench import reads as at_size_reads
 from bench.deadlines import (
     drop_databases,
     firing_rate,
@@ -240,6 +241,9 @@ def run(database: str, pg: str | None, args: argparse.Namespace) -> None:
             checked, rate, floor = verification_rate(large, 1_000_000)
         with stage("reads"):
             reads = p95_reads(large_url, large, args.large, bare_url)
+        with stage("reads at size"):
+            at_size = at_size_reads.reads_at_size(large_url, large, args.large, bare_url)
+            file_size = at_size_reads.sqlite_bytes(large_url)
         with stage("firing"):
             bare = bare_transaction_rate(bare_url, args.fire)
             fire = firing_rate(large_url, args.fire)
@@ -264,6 +268,8 @@ def run(database: str, pg: str | None, args: argparse.Namespace) -> None:
         say(
             f"| GET /cases filtered by programme and state | p95 {l95:.1f} ms (median {l50:.1f}) at {args.large:,} cases | bare one-row read p95 {b95:.1f} ms | {l95 / b95:.1f}x | none set (pages: 200 ms) |"
         )
+        for row in at_size_reads.rows(at_size, args.large, file_size):
+            say(row)
         say()
         say(f"Stages: {stage.summary()}.")
         say()

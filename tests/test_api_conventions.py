@@ -28,6 +28,18 @@ def test_following_next_visits_every_case_once_in_order_with_the_filters_kept(ap
     assert seen == made
 
 
+def test_a_list_counts_up_to_a_bound_and_beyond_it_gives_no_total(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("services.cases.reading.COUNTED_UP_TO", 3)
+    for i in range(4):
+        api.create_case("knivsta", "delmos-2018", f"Delmos {i}")
+    params = {"programme": "delmos-2018", "limit": 2}
+    assert api.get("caseworker", "/cases", params=params).json()["total"] is None
+    params["q"] = "Delmos 1"
+    assert api.get("caseworker", "/cases", params=params).json()["total"] == 1
+
+
 def test_a_page_sorted_by_an_amount_that_some_cases_lack_still_visits_each_once(api: Api) -> None:
     ids = [api.create_case("knivsta", "delmos-2018", f"Delmos {i}")["id"] for i in range(3)]
     for case_id in ids[1:]:

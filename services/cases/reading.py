@@ -18,6 +18,9 @@ from workflow.actors import Actor
 from workflow.read_model import fold
 
 MAX_PAGE_SIZE = 200
+# A list counts its cases up to this many; beyond it, its total is null ("too many to count on
+# every request"): an exact count of a million cases would cost more than the page itself.
+COUNTED_UP_TO = 10_000
 
 
 class CaseReading:
@@ -43,14 +46,21 @@ class CaseReading:
         where = dataclasses.replace(where, party=party_filter(actor))
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         rows, next_cursor = uow.cases.page(where, sort, descending, limit, cursor)
+        total: int | None = uow.cases.count(where, up_to=COUNTED_UP_TO)
         return CasePage(
-            items=self.views.many(uow, rows), cursor=next_cursor, total=uow.cases.count(where)
+            items=self.views.many(uow, rows),
+            cursor=next_cursor,
+            total=None if total is not None and total > COUNTED_UP_TO else total,
         )
 
-    def count_by_state(self, uow: UnitOfWork, actor: Actor, where: CaseFilter) -> dict[str, int]:
-        """How many visible cases are in each state (the `state` filter itself left out)."""
+    def count_by_state(
+        self, uow: UnitOfWork, actor: Actor, where: CaseFilter, *, up_to: int | None = None
+    ) -> dict[str, int]:
+        """How many visible cases are in each state (the `state` filter itself left out); with
+        `up_to`, a count above it stands for "more than that"."""
         where = dataclasses.replace(where, state=None, party=party_filter(actor))
-        return uow.cases.count_by_state(where)
+        states = self.programmes.catalogue.lifecycle.states
+        return uow.cases.count_by_state(where, None if up_to is None else (states, up_to))
 
     def history(
         self, uow: UnitOfWork, actor: Actor, case_id: int, include_refusals: bool = False

@@ -45,7 +45,7 @@ class AuditRepository:
         return self.session.get(AuditHead, 1)
 
     def add(self, event: AuditEvent, head: AuditHead) -> None:
-        """Store `event`; the head row follows it in the database (a trigger, migration 0024),
+        """Store `event`; the head row follows it in the database (a trigger, migration 0023),
         and the locked head in hand follows it here, so a second event in the same unit of
         work continues from it without another statement."""
         self.session.add(event)

@@ -149,7 +149,15 @@ class ApiToken(SQLModel, table=True):
 class Case(SQLModel, table=True):
     __tablename__ = "grant_case"
     __table_args__ = (
-        Index("ix_grant_case_programme_state", "programme_id", "state"),
+        # A programme's cases in a state, by number (the list) or newest first (the inbox).
+        Index("ix_grant_case_programme_state_id", "programme_id", "state", "id"),
+        Index(
+            "ix_grant_case_programme_state_updated_at_id",
+            "programme_id",
+            "state",
+            "updated_at",
+            "id",
+        ),
         Index("ix_grant_case_organisation", "organisation_id"),
         # The inbox's order, newest change first, one page at a time: of every case, and of
         # the cases in one state (which also serves finding the cases in a state).

@@ -210,6 +210,7 @@ WORDS: dict[str, dict[str, str]] = {
     "next": {"en": "Next", "sv": "Nästa", "da": "Næste"},
     "page": {"en": "Page", "sv": "Sida", "da": "Side"},
     "of": {"en": "of", "sv": "av", "da": "af"},
+    "more_than": {"en": "more than", "sv": "fler än", "da": "flere end"},
     "none": {"en": "None", "sv": "Inga", "da": "Ingen"},
     "notifications": {
         "en": "Flags and reminders",

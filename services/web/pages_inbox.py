@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from services.cases.reading import COUNTED_UP_TO
 from services.numbers import whole_number
 from services.organisations import list_organisations
 from services.policy import declared
@@ -67,7 +68,8 @@ def inbox(
             sort=sort,
             descending=dir != "asc",
         )
-        counts = services.reading.count_by_state(uow, actor, where)
+        # Counted up to a bound: the inbox shows "10000+" where an exact count would read them all.
+        counts = services.reading.count_by_state(uow, actor, where, up_to=COUNTED_UP_TO)
         orgs = {o.id: o.name for o in list_organisations(uow, actor)}
         next_due = uow.deadlines.next_due_of_cases([c.id for c in listing.items])
     return render(
@@ -106,4 +108,5 @@ def inbox(
         now=services.clock.now(),
         local=lambda at, code: local_time(services, at, code),
         money=money,
+        up_to=COUNTED_UP_TO,
     )
