@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres bench lint format screenshots clean
+.PHONY: run test test-postgres bench bench-quick lint format screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/suite.py --postgres-url $(POSTGRES_URL)
 	$(BIN)/python bench/pages.py --results bench/RESULTS.md
 	$(BIN)/python bench/inbox_order.py
+
+## make bench-quick: the transition bars alone (rates against the lean and naive endpoints, and
+## the statements a transition sends), on SQLite and PostgreSQL, in a few minutes
+bench-quick: $(VENV)/.test-installed
+	$(BIN)/python bench/quick.py --postgres-url $(POSTGRES_URL)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

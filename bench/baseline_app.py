@@ -41,13 +41,13 @@ def _engine(url: str) -> Engine:
 
 
 def prepare(url: str) -> None:
-    """The tables and 100 counters, made once before any worker starts (workers racing to make
+    """The tables and 1000 counters, made once before any worker starts (workers racing to make
     them would fail)."""
     engine = _engine(url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         if session.get(Counter, 1) is None:
-            session.add_all([Counter(id=i, value=0) for i in range(1, 101)])
+            session.add_all([Counter(id=i, value=0) for i in range(1, 1001)])
             session.commit()
     engine.dispose()
 

@@ -236,6 +236,7 @@ class Rates:
     lean: float | None
     naive: float
     grantflow: float
+    workers: int = 1
 
 
 def bench_machine(repeat: int = 2000) -> tuple[float, float]:
@@ -312,3 +313,54 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+class LockWaits:
+    """Samples pg_stat_activity every few milliseconds while entered: of this database's
+    backends inside a transaction (running a statement or between two), how many wait on a lock
+    (issue 16's measure of the audit head's contention)."""
+
+    def __init__(self, url: str, every: float = 0.005) -> None:
+        self.url, self.every = url, every
+        self.waiting = self.sampled = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self) -> LockWaits:
+        return self
+
+    def __enter__(self) -> LockWaits:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(self.url)
+        with psycopg.connect(
+            host=parsed.host,
+            port=parsed.port,
+            user=parsed.username,
+            dbname=parsed.database,
+            autocommit=True,
+        ) as conn:
+            while not self._stop.wait(self.every):
+                waiting, sampled = conn.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*)"
+                    " FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+                ).fetchone()
+                self.waiting += waiting
+                self.sampled += sampled
+
+    @property
+    def share(self) -> float:
+        return self.waiting / self.sampled if self.sampled else 0.0

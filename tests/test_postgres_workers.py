@@ -226,3 +226,64 @@ def test_two_api_workers_and_two_schedulers_on_postgresql_apply_everything_exact
         chain = audit.verify(uow)
     assert chain.ok, chain.problem
     units.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_a_token_revoked_through_one_worker_opens_nothing_on_the_next_request_to_any(
+    postgres_url: str, tmp_path
+) -> None:
+    from pathlib import Path
+
+    from services.access import add_user, create_token
+    from services.storage.models import ApiToken
+
+    catalogue = load_catalogue(Path(__file__).resolve().parent.parent / "config" / "programmes")
+    services = build_services(postgres_url, catalogue, SystemClock(), tmp_path)
+    units = services.units
+    with units.writing() as uow:
+        services.programmes.register(uow)
+        admin_token = create_token(
+            uow, services.clock, add_user(uow, services.clock, "admin", Role.admin)
+        )
+        user = add_user(uow, services.clock, "leaving caseworker", Role.caseworker)
+        token = create_token(uow, services.clock, user)
+        uow.commit()
+    with units.reading() as uow:
+        token_id = uow.session.exec(select(ApiToken.id).where(ApiToken.user_id == user.id)).one()
+    units.dispose()
+    env = {**os.environ, "GRANTFLOW_DATABASE_URL": postgres_url, "GRANTFLOW_RUN_SCHEDULER": "false"}
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--workers", "2"],
+        env={**env, "GRANTFLOW_DATA_DIR": str(tmp_path)},
+        stderr=log,
+        stdout=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    mine = {"Authorization": f"Bearer {token}"}
+
+    def each_on_a_new_connection(count: int) -> list[int]:
+        # A new connection each time, so the two workers both take some of them.
+        return [
+            httpx.get(base + "/cases", headers=mine, timeout=30).status_code for _ in range(count)
+        ]
+
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert set(each_on_a_new_connection(40)) == {200}
+        revoked = httpx.post(
+            f"{base}/admin/tokens/{token_id}/revoke",
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=30,
+        )
+        assert revoked.status_code in (200, 204), revoked.text
+        assert set(each_on_a_new_connection(40)) == {401}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
