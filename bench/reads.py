@@ -112,7 +112,23 @@ def sqlite_bytes(url: str) -> int | None:
     return Path(parsed.database).stat().st_size
 
 
-def rows(figures: dict[str, Timing], large: int, size: int | None) -> list[str]:
+def postgres_bytes(url: str) -> int | None:
+    """The size of a PostgreSQL database (tables, indexes and their TOAST), or None."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgres"):
+        return None
+    import psycopg
+
+    with psycopg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database
+    ) as conn:
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    return int(row[0]) if row else None
+
+
+def rows(
+    figures: dict[str, Timing], large: int, size: int | None, pg_size: int | None = None
+) -> list[str]:
     """The figures as rows of the suite's table: measure, figure, baseline, ratio, bar."""
     b50, b95 = figures["bare"]
     names = {
@@ -135,6 +151,10 @@ def rows(figures: dict[str, Timing], large: int, size: int | None) -> list[str]:
         verdict = "holds" if per_case <= MAX_SQLITE_BYTES_PER_CASE else "missed"
         out.append(
             f"| SQLite file | {size / 1e9:.2f} GB at {large:,} cases ({per_case:,.0f} bytes a case) | {MAX_SQLITE_BYTES_PER_CASE:,.0f} bytes a case | {per_case / MAX_SQLITE_BYTES_PER_CASE:.2f}x | at most 2 GB at 1 000 000: {verdict} |"
+        )
+    if pg_size is not None:
+        out.append(
+            f"| PostgreSQL database | {pg_size / 1e9:.2f} GB at {large:,} cases ({pg_size / large:,.0f} bytes a case) | - | - | none set (for bench/SCALING.md) |"
         )
     return out
 

@@ -306,6 +306,7 @@ def run(database: str, pg: str | None, args: argparse.Namespace) -> None:
         with stage("reads at size"):
             at_size = at_size_reads.reads_at_size(large_url, large, args.large, bare_url)
             file_size = at_size_reads.sqlite_bytes(large_url)
+            pg_size = at_size_reads.postgres_bytes(large_url)
         with stage("firing"):
             bare = bare_transaction_rate(bare_url, args.fire)
             fire = firing_rate(large_url, args.fire)
@@ -330,7 +331,7 @@ def run(database: str, pg: str | None, args: argparse.Namespace) -> None:
         say(
             f"| GET /cases filtered by programme and state | p95 {l95:.1f} ms (median {l50:.1f}) at {args.large:,} cases | bare one-row read p95 {b95:.1f} ms | {l95 / b95:.1f}x | none set (pages: 200 ms) |"
         )
-        for row in at_size_reads.rows(at_size, args.large, file_size):
+        for row in at_size_reads.rows(at_size, args.large, file_size, pg_size):
             say(row)
         say()
         say(f"Stages: {stage.summary()}.")
