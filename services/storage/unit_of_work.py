@@ -19,6 +19,7 @@ from sqlmodel import Session
 from services.storage.amendments import AmendmentRepository
 from services.storage.attachments import AttachmentRepository
 from services.storage.audit_log import AuditRepository
+from services.storage.audit_rows import ChainRepository
 from services.storage.bulk import BulkRepository
 from services.storage.cases import CaseRepository
 from services.storage.checklists import ChecklistRepository
@@ -88,6 +89,10 @@ class UnitOfWork:
     @cached_property
     def audit(self) -> AuditRepository:
         return AuditRepository(self.session)
+
+    @cached_property
+    def chain(self) -> ChainRepository:
+        return ChainRepository(self.session)
 
     @cached_property
     def deadlines(self) -> DeadlineRepository:
