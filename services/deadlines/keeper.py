@@ -1,5 +1,6 @@
-"""The deadline keeper: takes due deadlines from the table, each exactly once, each in a unit of
-work of its own. It is an entry point, like a request: it opens, and commits, its units of work."""
+"""The deadline keeper: takes due deadlines from the table in batches, each exactly once, each in a
+step (savepoint) of its own. It is an entry point, like a request: it opens, and commits, its units
+of work."""
 
 from __future__ import annotations
 
