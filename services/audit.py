@@ -11,7 +11,8 @@ from services.privacy.sealing import Seals
 from services.storage.models import AuditEvent
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor
-from workflow.audit_chain import Verification, canonical, event_body, hash_of, verify_chain
+from workflow.audit_chain import Verification, canonical, event_body, hash_of
+from workflow.chain_check import verify_batches
 from workflow.personal import Personal, mark, personal_fields, plain_of, seal_all
 from workflow.statuses import EventKind
 
@@ -102,10 +103,10 @@ def _theirs(owner: int | None, text: str | None) -> Personal | str | None:
     return Personal(owner, text) if owner is not None and text else text
 
 
-def verify(uow: UnitOfWork, batch: int = 5000) -> Verification:
+def verify(uow: UnitOfWork, batch: int = 20000) -> Verification:
     """Walk the whole chain in order; also check that the head row points at its last event,
     which catches events cut from the end."""
-    result = verify_chain(uow.audit.chain(batch))
+    result = verify_batches(uow.chain.rows(batch), uow.chain.event)
     head = uow.audit.head()
     if (
         result.ok

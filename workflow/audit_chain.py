@@ -183,7 +183,7 @@ def verify_chain(
     """Check events in sequence order; stop at the first that does not verify and say why."""
     checked = 0
     for event in events:
-        problem = _problem_with(event, prev_hash, prev_seq)
+        problem = problem_with(event, prev_hash, prev_seq)
         if problem is not None:
             return Verification(False, checked, prev_seq or None, prev_hash, event.seq, problem)
         prev_hash, prev_seq = event.hash, event.seq
@@ -191,7 +191,8 @@ def verify_chain(
     return Verification(True, checked, prev_seq or None, prev_hash)
 
 
-def _problem_with(event: StoredEvent, prev_hash: str, prev_seq: int) -> str | None:
+def problem_with(event: StoredEvent, prev_hash: str, prev_seq: int) -> str | None:
+    """Why `event` does not verify after `prev_hash` and `prev_seq`, or None if it does."""
     if hash_of(event.payload) != event.hash:
         return "its hash does not match its content"
     try:

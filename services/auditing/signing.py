@@ -19,7 +19,8 @@ from services import audit
 from services.storage.keeping import Deadline
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import SYSTEM, Actor
-from workflow.audit_chain import format_time, verify_chain
+from workflow.audit_chain import format_time
+from workflow.chain_check import verify_batches
 from workflow.statuses import EventKind
 
 SIGNING_KIND = "sign_audit_head"
@@ -125,7 +126,7 @@ def verify_against_head(
     recomputed every later hash, which the chain alone cannot."""
     if not check_signature(signed, public_key_b64):
         return False, "the signature does not verify with this public key"
-    result = verify_chain(uow.audit.chain(upto=signed["seq"]))
+    result = verify_batches(uow.chain.rows(upto=signed["seq"]), uow.chain.event)
     if not result.ok:
         return False, f"the chain is broken at event {result.first_bad_seq}: {result.problem}"
     if (result.head_seq, result.head_hash) != (signed["seq"], signed["head_hash"]):

@@ -58,9 +58,15 @@ class DeadlineFiring:
         self.jobs = jobs
 
     def handle(
-        self, uow: UnitOfWork, deadline: Deadline, now: dt.datetime, context: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        deadline: Deadline,
+        now: dt.datetime,
+        context: dict[str, Any],
+        case: Case | None = None,
     ) -> str:
-        """Do what `deadline` says, in `uow`; returns "fired", "flagged" or "cancelled"."""
+        """Do what `deadline` says, in `uow`; returns "fired", "flagged" or "cancelled". `case`
+        is the deadline's case if the caller has it locked already."""
         if deadline.kind in self.jobs:
             deadline.outcome = self.jobs[deadline.kind].fire(uow, deadline, now)
             uow.deadlines.save(deadline)
@@ -71,7 +77,8 @@ class DeadlineFiring:
             return self._cancel(uow, deadline, now, reason, context)
         if deadline.case_id is None:
             return self._flag(uow, deadline, kind, None, now, context)
-        case = uow.cases.get(deadline.case_id, lock=True)
+        if case is None:
+            case = uow.cases.get(deadline.case_id, lock=True)
         assert case is not None and case.id is not None
         if not self.lifecycle.deadline_applies(kind, case.state):
             reason = f"no longer applies: the case is in state {case.state}"

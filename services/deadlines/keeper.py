@@ -1,5 +1,6 @@
-"""The deadline keeper: takes due deadlines from the table, each exactly once, each in a unit of
-work of its own. It is an entry point, like a request: it opens, and commits, its units of work."""
+"""The deadline keeper: takes due deadlines from the table in batches, each exactly once, each in a
+step (savepoint) of its own. It is an entry point, like a request: it opens, and commits, its units
+of work."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from services.container import Services
 from services.deadlines.firing import DeadlineFiring, ServiceJob
 from services.deadlines.liveness import Liveness, SweepResult
 from services.incidents import RetryPolicy
-from services.storage.deadlines import NOTHING_DUE, RACED
 from services.storage.keeper import KeeperFigures
 from services.storage.keeping import Deadline
+from services.storage.models import Case
+from services.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("grantflow.deadlines")
 
@@ -40,8 +42,16 @@ class DeadlineKeeper:
         worker: str | None = None,
         jobs: Iterable[ServiceJob] = (),
         retries: RetryPolicy | None = None,
+        batch: int | None = None,
     ) -> None:
         self.retries = retries or RetryPolicy()
+        # Deadlines handled per unit of work. On SQLite, one commit for many saves much of a
+        # firing's fixed cost, and writers queue for the whole database anyway; few enough that
+        # requests soon have it again. On PostgreSQL each is its own: a batch would hold the
+        # audit head's lock from its first event to its commit, and a later step that then
+        # waits for a row a request holds (a programme's pool, a registry number) while that
+        # request waits for the head would be a deadlock.
+        self.batch = batch or (25 if services.units.is_sqlite else 1)
         self.units = services.units
         self.clock = services.clock
         self.jobs = {job.kind: job for job in jobs}
@@ -49,8 +59,8 @@ class DeadlineKeeper:
             services.catalogue, services.programmes, services.transitions, self.jobs
         )
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        # Set to stop a sweep between two deadlines (each is its own unit of work, so any point
-        # between them is a safe place to stop).
+        # Set to stop a sweep between two deadlines (each is its own step, so any point between
+        # them is a safe place to stop: what the batch did so far commits).
         self.stopping = threading.Event()
 
     def sweep(self, limit: int | None = None) -> SweepResult:
@@ -69,47 +79,63 @@ class DeadlineKeeper:
                     job.plan(uow, started)
                     uow.commit()
         while (limit is None or result.handled < limit) and not self.stopping.is_set():
-            outcome = self.fire_next()
-            if outcome is None:
+            room = self.batch if limit is None else min(self.batch, limit - result.handled)
+            outcomes = self.fire_batch(room)
+            if not outcomes:
                 break
-            if outcome != "raced":
-                setattr(result, outcome, getattr(result, outcome) + 1)
+            for outcome in outcomes:
+                if outcome != "raced":
+                    setattr(result, outcome, getattr(result, outcome) + 1)
         result.completed_at = self.clock.now()
         self._beat(completed=result.completed_at, fired=result.handled)
         return result
 
-    def fire_next(self) -> str | None:
-        """Claim the oldest due deadline and handle it, in one unit of work: if this process
-        dies before the commit, nothing happened and the deadline is still pending for whoever
-        sweeps next. A firing lost in a crash is done again, so it need not wait for the disk.
+    def fire_batch(self, size: int) -> list[str]:
+        """Take up to `size` due deadlines and handle each in a step of its own (a savepoint),
+        all in one unit of work: one commit for the batch, each deadline still its own audited
+        change. Returns each one's outcome ("fired", "flagged", "cancelled", "raced" when another
+        scheduler claimed it first, "failed"); empty when nothing is due.
 
-        A deadline that fails (anything but a refusal, which cancels it) is rolled back, counted
-        in a unit of work of its own, and becomes an incident; the sweep goes on with the next.
+        If this process dies before the commit, nothing happened and the deadlines are still
+        pending for whoever sweeps next; a firing lost in a crash is done again, so it need not
+        wait for the disk. A deadline that fails (anything but a refusal, which cancels it) is
+        undone alone, counted in a unit of work of its own, and becomes an incident; the
+        others in the batch commit.
         """
-        now = self.clock.now()
-        claimed: int | None = None
-        try:
-            with self.units.writing(wait_for_disk=False) as uow:
-                deadline = uow.deadlines.claim_next(now, self.worker)
-                if deadline is NOTHING_DUE:
-                    return None
-                if deadline is RACED:
-                    return "raced"  # another scheduler claimed it between our read and update
-                assert isinstance(deadline, Deadline)
-                claimed = deadline.id
-                context = self.firing.context(deadline, now, self.clock.name, self.worker)
-                outcome = self.firing.handle(uow, deadline, now, context)
-                incidents.deadline_fired(uow, deadline, now)
-                uow.commit()
-                return outcome
-        except Exception as error:
-            if claimed is None:
-                raise  # not one deadline's failure: the database itself, say
-            log.exception("deadline %s failed", claimed)
+        outcomes: list[str] = []
+        failed: list[tuple[int, str, dt.datetime]] = []
+        with self.units.writing(wait_for_disk=False) as uow:
+            due = uow.claims.due(self.clock.now(), size)
+            cases = uow.claims.cases_of(due)
+            for deadline in due:
+                if self.stopping.is_set():
+                    break  # the rest stay pending: nothing of theirs was done
+                assert deadline.id is not None
+                now = self.clock.now()
+                try:
+                    with uow.step():
+                        case = cases.get(deadline.case_id) if deadline.case_id else None
+                        outcomes.append(self._fire(uow, deadline, now, case))
+                except Exception as error:
+                    log.exception("deadline %s failed", deadline.id)
+                    failed.append((deadline.id, _said(error), now))
+            uow.commit()
+        for deadline_id, said, now in failed:
             with self.units.writing() as uow:
-                incidents.deadline_failed(uow, claimed, _said(error), now, self.retries)
+                incidents.deadline_failed(uow, deadline_id, said, now, self.retries)
                 uow.commit()
-            return "failed"
+            outcomes.append("failed")
+        return outcomes
+
+    def _fire(
+        self, uow: UnitOfWork, deadline: Deadline, now: dt.datetime, case: Case | None
+    ) -> str:
+        if not uow.claims.claim(deadline, now, self.worker):
+            return "raced"  # another scheduler claimed it between our read and our update
+        context = self.firing.context(deadline, now, self.clock.name, self.worker)
+        outcome = self.firing.handle(uow, deadline, now, context, case)
+        incidents.deadline_fired(uow, deadline, now)
+        return outcome
 
     def refuse_clock(self, real_now: dt.datetime) -> str | None:
         """Why this keeper's clock must not fire deadlines, or None: before the audit log's last

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
-from sqlalchemy import exists, func, text, update
+from sqlalchemy import exists, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -19,16 +18,6 @@ from services.storage.models import CaseParty
 from services.storage.paging import Key, page
 from workflow.clock import assume_utc
 from workflow.statuses import DeadlineStatus
-
-
-class Claim(Enum):
-    """What a claim found instead of a deadline."""
-
-    nothing_due = "nothing due"
-    raced = "raced"
-
-
-NOTHING_DUE, RACED = Claim.nothing_due, Claim.raced
 
 
 @dataclass(frozen=True)
@@ -105,44 +94,6 @@ class DeadlineRepository:
         if lock:
             query = query.with_for_update(key_share=True)
         return list(self.session.exec(query.order_by(col(Deadline.id))).all())
-
-    def claim_next(self, now: dt.datetime, worker: str) -> Deadline | Claim:
-        """Claim the oldest due deadline for `worker`: the deadline, NOTHING_DUE, or RACED when
-        another scheduler claimed it between our read and our update.
-
-        The claim is a conditional update from pending; on PostgreSQL the candidate row is also
-        locked with SKIP LOCKED, so schedulers sharing a database take different deadlines and
-        never the same one twice.
-        """
-        due = (
-            select(Deadline)
-            .where(Deadline.status == DeadlineStatus.pending, Deadline.due_at <= now)
-            .order_by(col(Deadline.due_at), col(Deadline.id))
-        )
-        # Then those whose last attempt failed and whose time for the next has come.
-        retry = (
-            select(Deadline)
-            .where(Deadline.status == DeadlineStatus.failing, col(Deadline.retry_at) <= now)
-            .order_by(col(Deadline.retry_at), col(Deadline.id))
-        )
-        for query in (due, retry):
-            deadline = self.session.exec(
-                query.limit(1).with_for_update(skip_locked=True, key_share=True)
-            ).first()
-            if deadline is not None:
-                break
-        else:
-            return NOTHING_DUE
-        claimed = self.session.execute(
-            update(Deadline)
-            .where(col(Deadline.id) == deadline.id, col(Deadline.status) == deadline.status)
-            .values(status=DeadlineStatus.fired, fired_at=now, fired_by=worker)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return RACED
-        deadline.status, deadline.fired_at, deadline.fired_by = DeadlineStatus.fired, now, worker
-        return deadline
 
     def next_due_at(self) -> dt.datetime | None:
         query = select(func.min(Deadline.due_at)).where(Deadline.status == DeadlineStatus.pending)

@@ -10,7 +10,8 @@ the services, and commits it; services never commit. Leaving without a commit ro
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from types import TracebackType
 
@@ -19,9 +20,11 @@ from sqlmodel import Session
 from services.storage.amendments import AmendmentRepository
 from services.storage.attachments import AttachmentRepository
 from services.storage.audit_log import AuditRepository
+from services.storage.audit_rows import ChainRepository
 from services.storage.bulk import BulkRepository
 from services.storage.cases import CaseRepository
 from services.storage.checklists import ChecklistRepository
+from services.storage.claims import ClaimRepository
 from services.storage.db import Database
 from services.storage.deadlines import DeadlineRepository
 from services.storage.extensions import ExtensionRepository
@@ -78,6 +81,13 @@ class UnitOfWork:
             raise RuntimeError("a reading unit of work has nothing to commit")
         self.session.commit()
 
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        """One step of a batch inside this unit of work (a savepoint): if it raises, what it
+        did is undone and the error goes on to the caller; the other steps stand."""
+        with self.session.begin_nested():
+            yield
+
     @property
     def session(self) -> Session:
         if self._session is None:
@@ -95,8 +105,16 @@ class UnitOfWork:
         return AuditRepository(self.session)
 
     @cached_property
+    def chain(self) -> ChainRepository:
+        return ChainRepository(self.session)
+
+    @cached_property
     def deadlines(self) -> DeadlineRepository:
         return DeadlineRepository(self.session)
+
+    @cached_property
+    def claims(self) -> ClaimRepository:
+        return ClaimRepository(self.session)
 
     @cached_property
     def programmes(self) -> ProgrammeRepository:

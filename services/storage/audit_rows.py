@@ -1,0 +1,62 @@
+"""Reading the audit chain for verification: plain rows in big batches, cheap to check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import cast
+
+from sqlmodel import Session
+
+from services.storage.audit_log import AuditRepository
+from workflow.audit_chain import StoredEvent
+from workflow.chain_check import INDEXED, ChainRow
+
+# `at` as the chain spells it (format_time of what the ORM reads), or NULL where that is not
+# certain, which sends the row to the exact check. SQLite keeps the text SQLAlchemy wrote,
+# "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: only text of exactly that form, a real date and time,
+# is read back as the time it spells. PostgreSQL keeps a time, formatted here as format_time does.
+_SQLITE_AT = (
+    "CASE WHEN length(at) = 26 AND substr(at, 20, 1) = '.'"
+    " AND substr(at, 21) GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]'"
+    " AND strftime('%Y-%m-%d %H:%M:%S', julianday(substr(at, 1, 19))) = substr(at, 1, 19)"
+    " THEN replace(at, ' ', 'T') || 'Z' END"
+)
+_PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+class ChainRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def rows(
+        self, batch: int = 20000, after: int = 0, upto: int | None = None
+    ) -> Iterator[list[ChainRow]]:
+        """The events after `after` (to `upto`) in sequence order, as batches of plain DBAPI
+        tuples laid out as ChainRow: no ORM objects and no conversions in Python, for a cheap
+        check of the whole chain."""
+        connection = self.session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        mark = "?" if sqlite else "%s"
+        columns = ", ".join(("hash", "payload", *INDEXED[:-1], _SQLITE_AT if sqlite else _PG_AT))
+        bound = f" AND seq <= {mark}" if upto is not None else ""
+        sql = (
+            f"SELECT {columns} FROM audit_event"
+            f" WHERE seq > {mark}{bound} ORDER BY seq LIMIT {int(batch)}"
+        )
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            last = after
+            while True:
+                cursor.execute(sql, (last, upto) if upto is not None else (last,))
+                rows = cast(list[ChainRow], cursor.fetchall())
+                if not rows:
+                    return
+                yield rows
+                last = rows[-1][2]
+        finally:
+            cursor.close()
+
+    def event(self, seq: int) -> StoredEvent:
+        """One event read as AuditRepository.chain reads it, for the exact check of a row the
+        cheap one stopped at."""
+        return next(AuditRepository(self.session).chain(batch=1, after=seq - 1, upto=seq))

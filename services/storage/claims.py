@@ -1,0 +1,72 @@
+"""Queries of the deadline keeper's firing: taking due deadlines in a batch, the cases they
+need, and claiming each one exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from services.storage.keeping import Deadline
+from services.storage.models import Case
+from workflow.statuses import DeadlineStatus
+
+
+class ClaimRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def due(self, now: dt.datetime, limit: int) -> list[Deadline]:
+        """Up to `limit` deadlines to fire now, in one query: the due, oldest first, then those
+        whose last attempt failed and whose time for the next has come.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED, so schedulers sharing a database
+        take different deadlines; each is then claimed on its own (`claim`)."""
+        due = (
+            select(Deadline)
+            .where(Deadline.status == DeadlineStatus.pending, Deadline.due_at <= now)
+            .order_by(col(Deadline.due_at), col(Deadline.id))
+        )
+        retry = (
+            select(Deadline)
+            .where(Deadline.status == DeadlineStatus.failing, col(Deadline.retry_at) <= now)
+            .order_by(col(Deadline.retry_at), col(Deadline.id))
+        )
+        found: list[Deadline] = []
+        for query in (due, retry):
+            if len(found) < limit:
+                locked = query.limit(limit - len(found)).with_for_update(
+                    skip_locked=True, key_share=True
+                )
+                found.extend(self.session.exec(locked).all())
+        return found
+
+    def cases_of(self, deadlines: list[Deadline]) -> dict[int, Case]:
+        """The cases of `deadlines`, locked, in one query: in order of id, and before anything
+        else a firing locks, so two batches, or a batch and a request, never wait on each other
+        in a circle."""
+        ids = sorted({d.case_id for d in deadlines if d.case_id is not None})
+        if not ids:
+            return {}
+        query = (
+            select(Case)
+            .where(col(Case.id).in_(ids))
+            .order_by(col(Case.id))
+            .with_for_update(key_share=True)
+        )
+        return {case.id: case for case in self.session.exec(query).all() if case.id is not None}
+
+    def claim(self, deadline: Deadline, now: dt.datetime, worker: str) -> bool:
+        """Claim `deadline` for `worker`: a conditional update from the status it was read in,
+        so of two schedulers that read it, one claims it and the other is told False."""
+        claimed = self.session.execute(
+            update(Deadline)
+            .where(col(Deadline.id) == deadline.id, col(Deadline.status) == deadline.status)
+            .values(status=DeadlineStatus.fired, fired_at=now, fired_by=worker)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        deadline.status, deadline.fired_at, deadline.fired_by = DeadlineStatus.fired, now, worker
+        return True
