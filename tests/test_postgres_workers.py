@@ -63,18 +63,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.postgresql_only
-def test_two_api_workers_and_two_schedulers_on_postgresql_apply_everything_exactly_once(
-    postgres_url: str, tmp_path
-) -> None:
+def registered_services(postgres_url: str, tmp_path):  # type: ignore[no-untyped-def]
+    """The services on the database, with every programme registered."""
     from pathlib import Path
 
     catalogue = load_catalogue(Path(__file__).resolve().parent.parent / "config" / "programmes")
     services = build_services(postgres_url, catalogue, SystemClock(), tmp_path)
-    units = services.units
-    with units.writing() as uow:
+    with services.units.writing() as uow:
         services.programmes.register(uow)
         uow.commit()
+    return services
+
+
+def wait_until_up(base: str) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+
+@pytest.mark.postgresql_only
+def test_two_api_workers_and_two_schedulers_on_postgresql_apply_everything_exactly_once(
+    postgres_url: str, tmp_path
+) -> None:
+    services = registered_services(postgres_url, tmp_path)
+    units = services.units
     people = add_people(units, services.clock)
     applicant = Actor(
         people.user_ids["knivsta"], "knivsta user", Role.applicant, people.org_ids["knivsta"]
@@ -123,12 +138,7 @@ def test_two_api_workers_and_two_schedulers_on_postgresql_apply_everything_exact
     ]
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_up(base)
         accepted: list[tuple[str, int]] = []  # (idempotency key, event seq)
         replays: list[tuple[str, int]] = []
         errors: list[str] = []
@@ -232,16 +242,12 @@ def test_two_api_workers_and_two_schedulers_on_postgresql_apply_everything_exact
 def test_a_token_revoked_through_one_worker_opens_nothing_on_the_next_request_to_any(
     postgres_url: str, tmp_path
 ) -> None:
-    from pathlib import Path
-
     from services.access import add_user, create_token
     from services.storage.models import ApiToken
 
-    catalogue = load_catalogue(Path(__file__).resolve().parent.parent / "config" / "programmes")
-    services = build_services(postgres_url, catalogue, SystemClock(), tmp_path)
+    services = registered_services(postgres_url, tmp_path)
     units = services.units
     with units.writing() as uow:
-        services.programmes.register(uow)
         admin_token = create_token(
             uow, services.clock, add_user(uow, services.clock, "admin", Role.admin)
         )
@@ -270,12 +276,7 @@ def test_a_token_revoked_through_one_worker_opens_nothing_on_the_next_request_to
         ]
 
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_up(base)
         assert set(each_on_a_new_connection(40)) == {200}
         revoked = httpx.post(
             f"{base}/admin/tokens/{token_id}/revoke",

@@ -21,23 +21,20 @@ from typing import Any
 
 import msgspec
 
-from workflow.audit_chain import GENESIS_HASH, StoredEvent, Verification, problem_with
+from workflow.audit_chain import (
+    GENESIS_HASH,
+    INDEXED_FIELDS,
+    StoredEvent,
+    Verification,
+    problem_with,
+)
 
 # A stored event as the chain is read for checking: a plain tuple of its hash, its payload, and
 # then the indexed columns in the order of INDEXED, `at` spelled as the chain spells it (None
 # when the database cannot be sure it would read back as that time).
 ChainRow = tuple[Any, ...]
-INDEXED = (
-    "seq",
-    "case_id",
-    "kind",
-    "transition",
-    "from_state",
-    "to_state",
-    "actor_id",
-    "role",
-    "at",
-)
+# The chain's indexed columns with `at` last: the database spells it, and may give up (None).
+INDEXED = (*(name for name in INDEXED_FIELDS if name != "at"), "at")
 
 
 class _Float(ValueError):
