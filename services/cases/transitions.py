@@ -161,9 +161,7 @@ class CaseTransitions:
             config = self.programmes.config_of(case.programme_id)
             language = config.language if config else "en"
             self.registrar.enter_sent(uow, number, case, firing, event.at, event.seq, language)
-        for mail in told:
-            mail.event_seq = event.seq
-            uow.mail.add(mail)
+        self.notices.queue(uow, told, event.seq)
         return Fired(case, firing, event)
 
     def record_refusal(

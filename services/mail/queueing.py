@@ -48,6 +48,10 @@ class Notices:
         messages = self.compose(
             uow, about, programme_id, case, now, note=note, due_at=due_at, call_code=call_code
         )
+        return self.queue(uow, messages, event_seq)
+
+    def queue(self, uow: UnitOfWork, messages: list[Mail], event_seq: int | None) -> list[Mail]:
+        """Put composed messages in the outbox, each naming the event it tells of."""
         for mail in messages:
             mail.event_seq = event_seq
             uow.mail.add(mail)
