@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.auditing.parts import MIN_PART, parts_of, verify_in_parts
 from services.privacy.sealing import Seals
 from services.storage.models import AuditEvent
 from services.storage.unit_of_work import UnitOfWork
@@ -103,10 +104,15 @@ def _theirs(owner: int | None, text: str | None) -> Personal | str | None:
     return Personal(owner, text) if owner is not None and text else text
 
 
-def verify(uow: UnitOfWork, batch: int = 20000) -> Verification:
-    """Walk the whole chain in order; also check that the head row points at its last event,
-    which catches events cut from the end."""
-    result = verify_batches(uow.chain.rows(batch), uow.chain.event)
+def verify(uow: UnitOfWork, batch: int = 20000, min_part: int = MIN_PART) -> Verification:
+    """Walk the whole chain in order (a long one in parts, one a core: services/auditing/parts.py);
+    also check that the head row points at its last event, which catches events cut from the end."""
+    head = uow.audit.head()
+    parts = parts_of(head.seq if head else 0, min_part)
+    if len(parts) > 1 and uow.shared_url is not None:
+        result = verify_in_parts(uow, parts, batch)
+    else:
+        result = verify_batches(uow.chain.rows(batch), uow.chain.event)
     head = uow.audit.head()
     if (
         result.ok

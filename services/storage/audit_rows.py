@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from services.storage.audit_log import AuditRepository
+from services.storage.models import AuditEvent
 from workflow.audit_chain import StoredEvent
 from workflow.chain_check import INDEXED, ChainRow
 
@@ -55,6 +56,11 @@ class ChainRepository:
                 last = rows[-1][2]
         finally:
             cursor.close()
+
+    def hash_at(self, seq: int) -> str | None:
+        """The hash stored with event `seq`, where a check of the events after it starts."""
+        query = select(AuditEvent.hash).where(AuditEvent.seq == seq)
+        return self.session.exec(query).first()
 
     def event(self, seq: int) -> StoredEvent:
         """One event read as AuditRepository.chain reads it, for the exact check of a row the

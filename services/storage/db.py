@@ -58,6 +58,11 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def shared(self) -> bool:
+        """Whether another process can open this database from its URL (not SQLite in memory)."""
+        return not self.is_sqlite or make_url(self.url).database not in (None, "", ":memory:")
+
     @contextmanager
     def session(
         self, *, write: bool, wait_for_disk: bool = True, one_statement: bool = False

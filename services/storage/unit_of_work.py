@@ -94,6 +94,11 @@ class UnitOfWork:
             raise RuntimeError("the unit of work is not open: use it in a `with` block")
         return self._session
 
+    @property
+    def shared_url(self) -> str | None:
+        """The database's URL where another process can open it too (not SQLite in memory)."""
+        return self.db.url if self.db.shared else None
+
     # The repositories, made on first use: a request that reads one case builds one.
 
     @cached_property
