@@ -190,6 +190,13 @@ class Settings(BaseSettings):
         description="How long one statement may run (or wait on a lock) before it is cancelled "
         "and the request answers 503.",
     )
+    database_ping_after_idle_seconds: float = Field(
+        default=1,
+        ge=0,
+        description="A PostgreSQL connection left unused this long is tried before a request "
+        "gets it, so a database restarted or a connection dropped while the service was quiet "
+        "costs no request a 503; a busy connection is not tried, which saves a round trip.",
+    )
     deadline_max_attempts: int = Field(
         default=5,
         ge=1,

@@ -131,3 +131,31 @@ def test_requests_answer_503_while_the_database_is_away_and_work_again_when_it_i
         proxy.forward_again()
         listed = api.get("caseworker", "/cases")
         assert listed.status_code == 200 and listed.json()["total"] == 1, "no restart needed"
+
+
+@pytest.mark.postgresql_only
+def test_connections_dropped_while_the_service_was_quiet_cost_no_request_a_503(
+    proxied_url: tuple[str, Proxy], tmp_path: Path
+) -> None:
+    url, proxy = proxied_url
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        data_dir=tmp_path,
+        run_scheduler=False,
+        database_connect_timeout_seconds=CONNECT_TIMEOUT,
+        # Every connection counts as idle, so the test need not wait for one to become so.
+        database_ping_after_idle_seconds=0,
+    )
+    clock = SettableClock(START)
+    app = create_app(settings, clock)
+    with TestClient(app) as client:
+        api = Api(client, add_people(app.state.services.units, clock))
+        api.create_case("knivsta", "delmos-2018")
+        assert api.get("caseworker", "/cases").status_code == 200
+
+        proxy.forward_again()  # every open connection is cut, as by a restart of the database
+        for _ in range(3):
+            listed = api.get("caseworker", "/cases")
+            assert listed.status_code == 200, listed.text
+            assert listed.json()["total"] == 1

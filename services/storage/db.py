@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 _WRITE = "grantflow_write"
+_IDLE_SINCE = "grantflow_idle_since"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Limits:
     connect_seconds: float = 5
     statement_seconds: float | None = 30
     pool_seconds: float = 10
+    ping_after_idle_seconds: float = 1
 
 
 class Database:
@@ -46,6 +50,8 @@ class Database:
         )
         if self.is_sqlite:
             _tune_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine, self.limits.ping_after_idle_seconds)
         # A read of one statement needs no transaction of its own: on PostgreSQL it is sent
         # alone, without a BEGIN and a ROLLBACK around it (two round trips fewer).
         self._single = (
@@ -154,9 +160,9 @@ def _engine_options(url: str, limits: Limits) -> dict[str, Any]:
     # A server that stops answering: connecting gives up after connect_seconds; a statement is
     # cancelled by the server after statement_seconds; a connection whose packets go
     # unacknowledged is dropped by the kernel. No ping at each checkout (a round trip on every
-    # unit of work): a statement that finds its connection broken answers 503 and makes the pool
-    # start over with new connections, so the service recovers by itself when the database is
-    # back, at the price of that one answer.
+    # unit of work), only after a connection has been idle (_ping_when_idle): a statement that
+    # finds a busy connection broken answers 503 and makes the pool start over with new
+    # connections, so the service recovers by itself when the database is back.
     connect_args: dict[str, Any] = {
         "connect_timeout": max(1, round(limits.connect_seconds)),
         "keepalives": 1,
@@ -177,6 +183,27 @@ def _engine_options(url: str, limits: Limits) -> dict[str, Any]:
         "pool_timeout": limits.pool_seconds,
         "connect_args": connect_args,
     }
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Try a connection that has been idle for `idle_seconds` before handing it out, and swap
+    it for a new one if it is dead: a restart of the database at night, or a firewall that drops
+    quiet connections, then costs no one a 503. Connections in steady use are not tried."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping would send each time
+        except Exception as dead:
+            # The pool's own answer to this: it drops the connection and checks out another.
+            raise DisconnectionError(str(dead)) from dead
 
 
 def _tune_sqlite(engine: Engine) -> None:
