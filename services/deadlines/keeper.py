@@ -117,6 +117,7 @@ class DeadlineKeeper:
                         case = cases.get(deadline.case_id) if deadline.case_id else None
                         outcomes.append(self._fire(uow, deadline, now, case))
                 except Exception as error:
+                    uow.claims.undone(deadline)
                     log.exception("deadline %s failed", deadline.id)
                     failed.append((deadline.id, _said(error), now))
             uow.commit()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from services.storage.cases import forget_locked, lock_cases, no_longer_pending
 from services.storage.keeping import Deadline
 from services.storage.models import Case
 from workflow.statuses import DeadlineStatus
@@ -42,20 +44,12 @@ class ClaimRepository:
                 found.extend(self.session.exec(locked).all())
         return found
 
-    def cases_of(self, deadlines: list[Deadline]) -> dict[int, Case]:
+    def cases_of(self, deadlines: list[Deadline], *, skip_locked: bool = False) -> dict[int, Case]:
         """The cases of `deadlines`, locked, in one query: in order of id, and before anything
         else a firing locks, so two batches, or a batch and a request, never wait on each other
-        in a circle."""
-        ids = sorted({d.case_id for d in deadlines if d.case_id is not None})
-        if not ids:
-            return {}
-        query = (
-            select(Case)
-            .where(col(Case.id).in_(ids))
-            .order_by(col(Case.id))
-            .with_for_update(key_share=True)
-        )
-        return {case.id: case for case in self.session.exec(query).all() if case.id is not None}
+        in a circle. Each comes with what its transition reads next (`lock_cases`)."""
+        ids = [d.case_id for d in deadlines if d.case_id is not None]
+        return lock_cases(self.session, ids, skip_locked=skip_locked) if ids else {}
 
     def claim(self, deadline: Deadline, now: dt.datetime, worker: str) -> bool:
         """Claim `deadline` for `worker`: a conditional update from the status it was read in,
@@ -68,5 +62,18 @@ class ClaimRepository:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        deadline.status, deadline.fired_at, deadline.fired_by = DeadlineStatus.fired, now, worker
+        if deadline.case_id is not None and deadline.id is not None:
+            no_longer_pending(self.session, deadline.case_id, deadline.id)
+        # The row says so already: the object in hand follows it without a second UPDATE.
+        for name, value in (
+            ("status", DeadlineStatus.fired),
+            ("fired_at", now),
+            ("fired_by", worker),
+        ):
+            set_committed_value(deadline, name, value)
         return True
+
+    def undone(self, deadline: Deadline) -> None:
+        """A step on `deadline` was undone: what the batch read with its case is read again."""
+        if deadline.case_id is not None:
+            forget_locked(self.session, deadline.case_id)
