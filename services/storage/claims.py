@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from services.storage.cases import forget_locked, lock_cases, no_longer_pending
 from services.storage.keeping import Deadline
-from services.storage.models import Case
+from services.storage.models import AuditHead, Case
 from workflow.statuses import DeadlineStatus
 
 
@@ -19,9 +19,9 @@ class ClaimRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def due(self, now: dt.datetime, limit: int) -> list[Deadline]:
+    def due(self, now: dt.datetime, limit: int, only: int | None = None) -> list[Deadline]:
         """Up to `limit` deadlines to fire now, in one query: the due, oldest first, then those
-        whose last attempt failed and whose time for the next has come.
+        whose last attempt failed and whose time for the next has come (`only` that one).
 
         On PostgreSQL the rows are locked with SKIP LOCKED, so schedulers sharing a database
         take different deadlines; each is then claimed on its own (`claim`)."""
@@ -35,6 +35,8 @@ class ClaimRepository:
             .where(Deadline.status == DeadlineStatus.failing, col(Deadline.retry_at) <= now)
             .order_by(col(Deadline.retry_at), col(Deadline.id))
         )
+        if only is not None:
+            due, retry = due.where(Deadline.id == only), retry.where(Deadline.id == only)
         found: list[Deadline] = []
         for query in (due, retry):
             if len(found) < limit:
@@ -50,6 +52,22 @@ class ClaimRepository:
         in a circle. Each comes with what its transition reads next (`lock_cases`)."""
         ids = [d.case_id for d in deadlines if d.case_id is not None]
         return lock_cases(self.session, ids, skip_locked=skip_locked) if ids else {}
+
+    def hold_head_and_wait_no_more(self) -> None:
+        """Lock the audit chain's head now, for a batch of steps on PostgreSQL, and from then on
+        give up at once on any lock someone else holds (the step then raises, see `would_wait`).
+
+        Waiting for the head is safe: whoever holds it waits for nothing more (an audited step
+        locks it last). Waiting for anything else while holding it is not: a request may hold
+        that row and wait for the head. A transaction that waits only for the head is in no
+        circle of waits."""
+        self.session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+        self.session.connection().exec_driver_sql("SET LOCAL lock_timeout = '1ms'")
+
+    @staticmethod
+    def would_wait(error: BaseException) -> bool:
+        """Whether `error` is a lock given up on (PostgreSQL's lock_not_available)."""
+        return getattr(getattr(error, "orig", None), "sqlstate", None) == "55P03"
 
     def claim(self, deadline: Deadline, now: dt.datetime, worker: str) -> bool:
         """Claim `deadline` for `worker`: a conditional update from the status it was read in,
