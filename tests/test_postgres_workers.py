@@ -288,3 +288,50 @@ def test_a_token_revoked_through_one_worker_opens_nothing_on_the_next_request_to
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.postgresql_only
+def test_a_batch_leaves_out_a_deadline_whose_rows_someone_holds_and_fires_it_alone_after(
+    postgres_url: str, tmp_path
+) -> None:
+    """A batch holds the audit head and waits for nothing else: the deadline whose case (or
+    whose organisation, which its mail refers to) another transaction holds is left out, the
+    others fire, and it fires alone once that transaction ends; no incident, one event each."""
+    from services.deadlines.keeper import DeadlineKeeper
+
+    services = registered_services(postgres_url, tmp_path)
+    seed_granted_cases(
+        services.units, 12, "sf-uppsala-nya-vagar", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
+    engine = create_engine(make_url(postgres_url).set(drivername="postgresql+psycopg"))
+    holding = engine.connect()
+    held = holding.begin()
+    case_id, other = holding.execute(
+        text("SELECT case_id FROM deadline WHERE status = 'pending' ORDER BY due_at, id LIMIT 2")
+    ).scalars()
+    holding.execute(
+        text("SELECT 1 FROM grant_case WHERE id = :c FOR NO KEY UPDATE"), {"c": case_id}
+    )
+    holding.execute(
+        text(
+            "SELECT 1 FROM organisation o JOIN grant_case c ON c.organisation_id = o.id "
+            "WHERE c.id = :c FOR UPDATE OF o"
+        ),
+        {"c": other},
+    )
+    threading.Timer(0.5, held.rollback).start()
+    try:
+        result = DeadlineKeeper(services, worker="batch").sweep()
+    finally:
+        holding.close()
+        engine.dispose()
+
+    assert result.failed == 0 and result.handled >= 12
+    with services.units.reading() as uow:
+        assert audit.verify(uow).ok
+        deadlines = uow.session.exec(select(Deadline).where(Deadline.case_id.is_not(None))).all()
+        fired = [d for d in deadlines if d.kind == "period_end"]
+        assert {d.status for d in fired} == {"fired"} and len(fired) == 12
+        seqs = [d.event_seq for d in fired]
+        assert len(set(seqs)) == 12 and None not in seqs
+        assert uow.incidents.count_open() == 0

@@ -45,13 +45,10 @@ class DeadlineKeeper:
         batch: int | None = None,
     ) -> None:
         self.retries = retries or RetryPolicy()
-        # Deadlines handled per unit of work. On SQLite, one commit for many saves much of a
-        # firing's fixed cost, and writers queue for the whole database anyway; few enough that
-        # requests soon have it again. On PostgreSQL each is its own: a batch would hold the
-        # audit head's lock from its first event to its commit, and a later step that then
-        # waits for a row a request holds (a programme's pool, a registry number) while that
-        # request waits for the head would be a deadlock.
-        self.batch = batch or (25 if services.units.is_sqlite else 1)
+        # Deadlines handled per unit of work: one commit for many saves much of a firing's fixed
+        # cost; few enough that requests soon have the database (SQLite) or the audit head
+        # (PostgreSQL, where a batch holds it throughout and waits for nothing else) again.
+        self.batch = batch or 25
         self.units = services.units
         self.clock = services.clock
         self.jobs = {job.kind: job for job in jobs}
@@ -101,31 +98,61 @@ class DeadlineKeeper:
         wait for the disk. A deadline that fails (anything but a refusal, which cancels it) is
         undone alone, counted in a unit of work of its own, and becomes an incident; the
         others in the batch commit.
+
+        On PostgreSQL a batch holds the audit head from its start to its commit and waits for
+        nothing else (`hold_head_and_wait_no_more`): a deadline whose case, or any row its step
+        needs, someone else holds is left out of the batch and fired after it alone, waiting
+        for what it needs as a request does, so no batch is ever in a circle of waits.
         """
-        outcomes: list[str] = []
-        failed: list[tuple[int, str, dt.datetime]] = []
-        with self.units.writing(wait_for_disk=False) as uow:
-            due = uow.claims.due(self.clock.now(), size)
-            cases = uow.claims.cases_of(due)
-            for deadline in due:
-                if self.stopping.is_set():
-                    break  # the rest stay pending: nothing of theirs was done
-                assert deadline.id is not None
-                now = self.clock.now()
-                try:
-                    with uow.step():
-                        case = cases.get(deadline.case_id) if deadline.case_id else None
-                        outcomes.append(self._fire(uow, deadline, now, case))
-                except Exception as error:
-                    log.exception("deadline %s failed", deadline.id)
-                    failed.append((deadline.id, _said(error), now))
-            uow.commit()
+        together = size > 1 and not self.units.is_sqlite
+        outcomes, failed, later = self._run(size, None, together=together)
+        for deadline_id in later:
+            if self.stopping.is_set():
+                break  # still pending, as it was
+            alone, failed_alone, _ = self._run(1, deadline_id, together=False)
+            outcomes += alone if alone or failed_alone else ["raced"]  # another took it meanwhile
+            failed += failed_alone
         for deadline_id, said, now in failed:
             with self.units.writing() as uow:
                 incidents.deadline_failed(uow, deadline_id, said, now, self.retries)
                 uow.commit()
             outcomes.append("failed")
         return outcomes
+
+    def _run(
+        self, size: int, only: int | None, *, together: bool
+    ) -> tuple[list[str], list[tuple[int, str, dt.datetime]], list[int]]:
+        """One unit of work of `fire_batch`: the outcomes, the deadlines that failed (with what
+        was said and when), and those left for later (`together` only)."""
+        outcomes: list[str] = []
+        failed: list[tuple[int, str, dt.datetime]] = []
+        later: list[int] = []
+        with self.units.writing(wait_for_disk=False) as uow:
+            due = uow.claims.due(self.clock.now(), size, only)
+            cases = uow.claims.cases_of(due, skip_locked=together)
+            if together and due:
+                uow.claims.hold_head_and_wait_no_more()
+            for deadline in due:
+                if self.stopping.is_set():
+                    break  # the rest stay pending: nothing of theirs was done
+                assert deadline.id is not None
+                if together and deadline.case_id is not None and deadline.case_id not in cases:
+                    later.append(deadline.id)  # someone holds its case
+                    continue
+                now = self.clock.now()
+                try:
+                    with uow.step():
+                        case = cases.get(deadline.case_id) if deadline.case_id else None
+                        outcomes.append(self._fire(uow, deadline, now, case))
+                except Exception as error:
+                    uow.claims.undone(deadline)
+                    if together and uow.claims.would_wait(error):
+                        later.append(deadline.id)
+                        continue
+                    log.exception("deadline %s failed", deadline.id)
+                    failed.append((deadline.id, _said(error), now))
+            uow.commit()
+        return outcomes, failed, later
 
     def _fire(
         self, uow: UnitOfWork, deadline: Deadline, now: dt.datetime, case: Case | None

@@ -64,9 +64,15 @@ class CaseFilter:
 
 # A case locked for a change, with what a transition reads next, in one round trip; built once,
 # since building a statement this size costs more than running it.
-LOCKED_WITH_PARTIES = (
+_WITH_WHAT_A_TRANSITION_READS = (
     select(  # type: ignore[call-overload]
-        Case, CaseParty, Organisation, Decision, col(Programme.committed), col(Deadline.kind)
+        Case,
+        CaseParty,
+        Organisation,
+        Decision,
+        col(Programme.committed),
+        col(Deadline.kind),
+        col(Deadline.id),
     )
     .join(Programme, col(Programme.id) == Case.programme_id)
     .outerjoin(
@@ -79,13 +85,68 @@ LOCKED_WITH_PARTIES = (
         Decision,
         (col(Decision.case_id) == Case.id) & (Decision.status == DecisionStatus.proposed),
     )
-    .where(col(Case.id) == bindparam("case_id"))
+)
+LOCKED_WITH_PARTIES = (
+    _WITH_WHAT_A_TRANSITION_READS.where(col(Case.id) == bindparam("case_id"))
     # FOR NO KEY UPDATE of the case alone: we never change a key, and unlike FOR UPDATE it does
     # not block other transactions' foreign-key checks on this row (which would deadlock with the
     # audit head's lock). The same for every row lock here.
     .with_for_update(of=Case, key_share=True)
     .order_by(col(CaseParty.id))
 )
+# The same for a batch of cases (the deadline keeper's), locked in order of id.
+_MANY_LOCKED = _WITH_WHAT_A_TRANSITION_READS.where(
+    col(Case.id).in_(bindparam("case_ids", expanding=True))
+).order_by(col(Case.id), col(CaseParty.id))
+_LOCKED_ALREADY = "case locked with what a transition reads"
+_PENDING_OF = "pending deadlines of a case locked in a batch"
+
+
+def lock_cases(session: Session, case_ids: list[int], *, skip_locked: bool) -> dict[int, Case]:
+    """Lock the cases, in order of id, in one round trip, with what a transition reads next (as
+    `CaseRepository.get(lock=True)` does for one); a transition on one of them then reads it from
+    here, once. `skip_locked` leaves out a case someone else holds instead of waiting for it."""
+    query = _MANY_LOCKED.with_for_update(of=Case, key_share=True, skip_locked=skip_locked)
+    rows = session.exec(query, params={"case_ids": sorted(set(case_ids))}).all()
+    by_case: dict[int, list[Any]] = {}
+    for row in rows:
+        by_case.setdefault(row[0].id, []).append(row)
+    for case_id, of_case in by_case.items():
+        _keep(session, case_id, of_case, pool=False)
+        session.info[_LOCKED_ALREADY, case_id] = True
+        session.info[_PENDING_OF, case_id] = {
+            deadline_id: kind for *_, kind, deadline_id in of_case if deadline_id is not None
+        }
+    return {case_id: of_case[0][0] for case_id, of_case in by_case.items()}
+
+
+def no_longer_pending(session: Session, case_id: int, deadline_id: int) -> None:
+    """A deadline of a case `lock_cases` read is pending no more (its firing claimed it): the
+    kinds a transition on the case finds pending follow, without reading them again."""
+    pending: dict[int, str] | None = session.info.get((_PENDING_OF, case_id))
+    if pending is not None:
+        pending.pop(deadline_id, None)
+        session.info[PENDING_KINDS, case_id] = set(pending.values())
+
+
+def forget_locked(session: Session, case_id: int) -> None:
+    """Forget what `lock_cases` read with the case (a step on it was undone, and what it read
+    may be undone with it): the next transition on it reads it again, under the lock it keeps."""
+    for key in (_LOCKED_ALREADY, _PENDING_OF, PENDING_KINDS, _PARTIES, PENDING_DECISION):
+        session.info.pop((key, case_id), None)
+
+
+def _keep(session: Session, case_id: int, rows: list[Any], *, pool: bool) -> None:
+    """Keep in the session what the locked read of a case brought along, for the reads after it."""
+    _, _, _, decision, committed, _, _ = rows[0]
+    info = session.info
+    parties = {p.id: (p, o) for _, p, o, *_ in rows if p is not None and o is not None}
+    info[_PARTIES, case_id] = list(parties.values())
+    info[PENDING_KINDS, case_id] = {kind for *_, kind, _ in rows if kind is not None}
+    info[PENDING_DECISION, case_id] = decision
+    if pool:
+        # Read, not locked: a proposal checks the pool; a confirmation locks it (`committed(lock=True)`).
+        info[POOL_COMMITTED, rows[0][0].programme_id] = committed
 
 
 class CaseRepository:
@@ -102,18 +163,19 @@ class CaseRepository:
         return self.session.exec(select(Case).where(Case.id == case_id)).first()
 
     def _locked_with_parties(self, case_id: int) -> Case | None:
+        if self.session.info.pop((_LOCKED_ALREADY, case_id), False):
+            # Locked with the rest of a batch (`lock_cases`): read from there, once; a second
+            # transition on it in the same unit of work reads it again, as the first changed it.
+            # The pool is read again where needed: a step before may have committed from it.
+            already = self.session.get(Case, case_id)
+            if already is not None:
+                self.session.info.pop((POOL_COMMITTED, already.programme_id), None)
+                return already
         rows = self.session.exec(LOCKED_WITH_PARTIES, params={"case_id": case_id}).all()
         if not rows:
             return None
-        case, _, _, decision, committed, _ = rows[0]
-        info = self.session.info
-        parties = {p.id: (p, o) for _, p, o, *_ in rows if p is not None and o is not None}
-        info[_PARTIES, case_id] = list(parties.values())
-        info[PENDING_KINDS, case_id] = {kind for *_, kind in rows if kind is not None}
-        info[PENDING_DECISION, case_id] = decision
-        # Read, not locked: a proposal checks the pool; a confirmation locks it (`committed(lock=True)`).
-        info[POOL_COMMITTED, case.programme_id] = committed
-        found: Case = case
+        _keep(self.session, case_id, list(rows), pool=True)
+        found: Case = rows[0][0]
         return found
 
     def has_party(self, case_id: int, organisation_id: int | None) -> bool:

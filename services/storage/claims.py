@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from services.storage.cases import forget_locked, lock_cases, no_longer_pending
 from services.storage.keeping import Deadline
-from services.storage.models import Case
+from services.storage.models import AuditHead, Case
 from workflow.statuses import DeadlineStatus
 
 
@@ -17,9 +19,9 @@ class ClaimRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def due(self, now: dt.datetime, limit: int) -> list[Deadline]:
+    def due(self, now: dt.datetime, limit: int, only: int | None = None) -> list[Deadline]:
         """Up to `limit` deadlines to fire now, in one query: the due, oldest first, then those
-        whose last attempt failed and whose time for the next has come.
+        whose last attempt failed and whose time for the next has come (`only` that one).
 
         On PostgreSQL the rows are locked with SKIP LOCKED, so schedulers sharing a database
         take different deadlines; each is then claimed on its own (`claim`)."""
@@ -33,6 +35,8 @@ class ClaimRepository:
             .where(Deadline.status == DeadlineStatus.failing, col(Deadline.retry_at) <= now)
             .order_by(col(Deadline.retry_at), col(Deadline.id))
         )
+        if only is not None:
+            due, retry = due.where(Deadline.id == only), retry.where(Deadline.id == only)
         found: list[Deadline] = []
         for query in (due, retry):
             if len(found) < limit:
@@ -42,20 +46,28 @@ class ClaimRepository:
                 found.extend(self.session.exec(locked).all())
         return found
 
-    def cases_of(self, deadlines: list[Deadline]) -> dict[int, Case]:
+    def cases_of(self, deadlines: list[Deadline], *, skip_locked: bool = False) -> dict[int, Case]:
         """The cases of `deadlines`, locked, in one query: in order of id, and before anything
         else a firing locks, so two batches, or a batch and a request, never wait on each other
-        in a circle."""
-        ids = sorted({d.case_id for d in deadlines if d.case_id is not None})
-        if not ids:
-            return {}
-        query = (
-            select(Case)
-            .where(col(Case.id).in_(ids))
-            .order_by(col(Case.id))
-            .with_for_update(key_share=True)
-        )
-        return {case.id: case for case in self.session.exec(query).all() if case.id is not None}
+        in a circle. Each comes with what its transition reads next (`lock_cases`)."""
+        ids = [d.case_id for d in deadlines if d.case_id is not None]
+        return lock_cases(self.session, ids, skip_locked=skip_locked) if ids else {}
+
+    def hold_head_and_wait_no_more(self) -> None:
+        """Lock the audit chain's head now, for a batch of steps on PostgreSQL, and from then on
+        give up at once on any lock someone else holds (the step then raises, see `would_wait`).
+
+        Waiting for the head is safe: whoever holds it waits for nothing more (an audited step
+        locks it last). Waiting for anything else while holding it is not: a request may hold
+        that row and wait for the head. A transaction that waits only for the head is in no
+        circle of waits."""
+        self.session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+        self.session.connection().exec_driver_sql("SET LOCAL lock_timeout = '1ms'")
+
+    @staticmethod
+    def would_wait(error: BaseException) -> bool:
+        """Whether `error` is a lock given up on (PostgreSQL's lock_not_available)."""
+        return getattr(getattr(error, "orig", None), "sqlstate", None) == "55P03"
 
     def claim(self, deadline: Deadline, now: dt.datetime, worker: str) -> bool:
         """Claim `deadline` for `worker`: a conditional update from the status it was read in,
@@ -68,5 +80,18 @@ class ClaimRepository:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        deadline.status, deadline.fired_at, deadline.fired_by = DeadlineStatus.fired, now, worker
+        if deadline.case_id is not None and deadline.id is not None:
+            no_longer_pending(self.session, deadline.case_id, deadline.id)
+        # The row says so already: the object in hand follows it without a second UPDATE.
+        for name, value in (
+            ("status", DeadlineStatus.fired),
+            ("fired_at", now),
+            ("fired_by", worker),
+        ):
+            set_committed_value(deadline, name, value)
         return True
+
+    def undone(self, deadline: Deadline) -> None:
+        """A step on `deadline` was undone: what the batch read with its case is read again."""
+        if deadline.case_id is not None:
+            forget_locked(self.session, deadline.case_id)
