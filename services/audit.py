@@ -93,7 +93,6 @@ def record(
         actor_id=actor.user_id,
         role=actor.role.value,
         payload=payload,
-        prev_hash=head.hash,
         hash=hash_of(payload),
     )
     uow.audit.add(event, head)

@@ -80,7 +80,7 @@ COLUMNS = {
     ),
     AuditEvent: (
         "seq", "at", "case_id", "kind", "transition", "from_state", "to_state", "actor_id",
-        "role", "payload", "prev_hash", "hash",
+        "role", "payload", "hash",
     ),
 }  # fmt: skip
 
@@ -160,14 +160,13 @@ class BatchMaker:
             for step in steps:
                 seq += 1
                 at += dt.timedelta(microseconds=1)
-                previous = prev
-                body = event_body(seq=seq, prev_hash=previous, at=at, **step)
+                body = event_body(seq=seq, prev_hash=prev, at=at, **step)
                 payload = canonical(body)
                 prev = hash_of(payload)
                 rows[AuditEvent].append(
                     (seq, when(at), case_id, body["kind"].value, body["transition"],
                      body["from_state"], body["to_state"], body["actor_id"], body["role"],
-                     payload, previous, prev)
+                     payload, prev)
                 )  # fmt: skip
         self.seq, self.hash, self.at = seq, prev, at
         return Batch(size, rows, after_seq, seq, prev, at, committed)

@@ -208,10 +208,8 @@ def rewrite_event_and_recompute_chain(db, seq: int) -> None:
             new_payload = canonical(body)
             prev = hash_of(new_payload)
             conn.execute(
-                text(
-                    "UPDATE audit_event SET payload = :p, prev_hash = :ph, hash = :h WHERE seq = :s"
-                ),
-                {"p": new_payload, "ph": body["prev_hash"], "h": prev, "s": number},
+                text("UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :s"),
+                {"p": new_payload, "h": prev, "s": number},
             )
         conn.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -157,7 +158,7 @@ class AuditRepository:
         self, first: int, last: int | None
     ) -> tuple[tuple[int, str], tuple[int, str]] | None:
         """((first seq, its prev_hash), (last seq, its hash)) of the events in the range."""
-        query = select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash).where(
+        query = select(AuditEvent.seq, AuditEvent.payload, AuditEvent.hash).where(
             AuditEvent.seq >= first
         )
         if last is not None:
@@ -166,4 +167,5 @@ class AuditRepository:
         end = self.session.exec(query.order_by(col(AuditEvent.seq).desc()).limit(1)).first()
         if start is None or end is None:
             return None
-        return (start[0], start[1]), (end[0], end[2])
+        # The previous hash as the first event's own hashed text states it (no column repeats it).
+        return (start[0], str(json.loads(start[1])["prev_hash"])), (end[0], end[2])

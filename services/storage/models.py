@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from services.storage.types import MoneyAmount, UTCDateTime
+from services.storage.types import SEQ_TYPE, MoneyAmount, UTCDateTime
 
 
 def money_column(nullable: bool = False) -> Any:
@@ -251,8 +251,9 @@ class Decision(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One link of the hash chain. `payload` is the canonical text the hash covers; the other
-    columns repeat parts of it for querying, and verification checks they agree."""
+    """One link of the hash chain. `payload` is the canonical text the hash covers (with the
+    previous hash); the other columns repeat parts of it for querying, and verification checks
+    they agree (migration 0024 says what it no longer repeats)."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
@@ -261,7 +262,7 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_event_transition_seq", "transition", "seq"),
     )
 
-    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seq: int = Field(sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=False))
     at: dt.datetime = time_column(index=True)
     case_id: int | None = Field(default=None)
     kind: str = Field(description="created, transition, refusal or fact")
@@ -271,8 +272,7 @@ class AuditEvent(SQLModel, table=True):
     actor_id: int | None = None
     role: str
     payload: str = Field(sa_type=Text)
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64)
 
 
 class AuditHead(SQLModel, table=True):

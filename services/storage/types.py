@@ -6,10 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
 
 CENTS = Decimal("0.01")
+# The audit log's sequence: on SQLite an INTEGER key is the table's rowid, so the table keeps no
+# second key and no index from one to the other (migration 0024).
+SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class MoneyAmount(TypeDecorator[Decimal]):
