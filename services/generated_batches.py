@@ -214,10 +214,10 @@ def _events(
         inputs: dict[str, Any] = {}
         changes: dict[str, Any] = {}
         if transition is None:
+            # The organisation is the lone lead party, which the snapshot leaves the fold to say.
             changes = _snapshot_template(programme, currency, at) | {
                 "title": f"Utvecklingsarbete {case_id}",
                 "organisation_id": org,
-                "parties": [{"organisation_id": org, "is_lead": True}],
             }
         elif transition == "apply_implementation":
             inputs = changes = {"requested_amount": requested}

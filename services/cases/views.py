@@ -13,6 +13,7 @@ from services.storage.models import AuditEvent, Case, CaseParty
 from services.storage.unit_of_work import UnitOfWork
 from workflow.case import AMOUNT_FIELDS, PERIOD_FIELDS, REPORT_FIELDS
 from workflow.money import Money
+from workflow.read_model import compact_snapshot
 
 # The case columns the rules read, and that transitions change and events carry.
 CASE_FACT_FIELDS = (*AMOUNT_FIELDS, *PERIOD_FIELDS, *REPORT_FIELDS)
@@ -85,12 +86,13 @@ class CaseViews:
 
 
 def creation_snapshot(case: CasePublic) -> dict[str, Any]:
-    """The new case as its first event records it, amounts as Money."""
+    """The new case as its first event records it, amounts as Money: only what differs from a
+    new case's defaults, which the event's fold fills in (workflow.read_model.AT_CREATION)."""
     snapshot = case.model_dump(exclude=NOT_IN_SNAPSHOT)
     for field in (*AMOUNT_FIELDS, "assessed_eligible"):
         if snapshot.get(field) is not None:
             snapshot[field] = Money(snapshot[field], case.currency)
-    return snapshot
+    return compact_snapshot(snapshot)
 
 
 def events_public(uow: UnitOfWork, events: list[AuditEvent]) -> list[EventPublic]:
