@@ -88,8 +88,6 @@ def record(
         case_id=case_id,
         kind=kind,
         transition=transition,
-        from_state=from_state,
-        to_state=to_state,
         actor_id=actor.user_id,
         role=actor.role.value,
         payload=payload,

@@ -79,8 +79,7 @@ COLUMNS = {
         "created_at",
     ),
     AuditEvent: (
-        "seq", "at", "case_id", "kind", "transition", "from_state", "to_state", "actor_id",
-        "role", "payload", "hash",
+        "seq", "at", "case_id", "kind", "transition", "actor_id", "role", "payload", "hash",
     ),
 }  # fmt: skip
 
@@ -165,8 +164,7 @@ class BatchMaker:
                 prev = hash_of(payload)
                 rows[AuditEvent].append(
                     (seq, when(at), case_id, body["kind"].value, body["transition"],
-                     body["from_state"], body["to_state"], body["actor_id"], body["role"],
-                     payload, prev)
+                     body["actor_id"], body["role"], payload, prev)
                 )  # fmt: skip
         self.seq, self.hash, self.at = seq, prev, at
         return Batch(size, rows, after_seq, seq, prev, at, committed)

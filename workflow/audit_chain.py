@@ -18,17 +18,7 @@ from workflow.personal import Personal
 GENESIS_HASH = "0" * 64
 
 # The columns stored beside each payload for querying; verification checks they agree with it.
-INDEXED_FIELDS = (
-    "seq",
-    "at",
-    "case_id",
-    "kind",
-    "transition",
-    "from_state",
-    "to_state",
-    "actor_id",
-    "role",
-)
+INDEXED_FIELDS = ("seq", "at", "case_id", "kind", "transition", "actor_id", "role")
 
 
 # The encoding each event names in its `encoding` key (docs/AUDIT.md). Events of release 0.1 have

@@ -251,9 +251,9 @@ class Decision(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One link of the hash chain. `payload` is the canonical text the hash covers (with the
-    previous hash); the other columns repeat parts of it for querying, and verification checks
-    they agree (migration 0024 says what it no longer repeats)."""
+    """One link of the hash chain. `payload` is the canonical text the hash covers; the other
+    columns repeat parts of it for querying, and verification checks they agree. What no query
+    reads (the previous hash, the states) is in the payload alone (migration 0024)."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
@@ -267,8 +267,6 @@ class AuditEvent(SQLModel, table=True):
     case_id: int | None = Field(default=None)
     kind: str = Field(description="created, transition, refusal or fact")
     transition: str | None = None
-    from_state: str | None = None
-    to_state: str | None = None
     actor_id: int | None = None
     role: str
     payload: str = Field(sa_type=Text)
