@@ -212,6 +212,9 @@ def _tune_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's "begin" event decide how each transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # Before anything is written: it sets the page size of a new file only. Audit rows of
+        # about 700 bytes leave a tenth of a 4 KiB page unused, under 2% of an 8 KiB one.
+        cursor.execute("PRAGMA page_size=8192")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
