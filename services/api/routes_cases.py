@@ -137,8 +137,7 @@ def _state(services: Services, name: str | None) -> str | None:
 def read_case(
     case_id: CaseId,
     actor: ActorDep,
-    units: UnitsDep,
-    reading: ReadingDep,
+    services: ServicesDep,
     as_of: Annotated[
         str | None,
         Query(
@@ -150,7 +149,8 @@ def read_case(
 ) -> Response:
     # The current case is one statement, sent without a transaction around it; the case as it
     # stood takes several, read in one transaction.
-    with units.reading(one_statement=as_of is None) as uow:
+    reading = services.reading
+    with services.units.reading(one_statement=as_of is None) as uow:
         if as_of is not None:
             at = parse_instant(as_of, reading.zone_of(uow, actor, case_id))
             return _json(reading.as_of(uow, actor, case_id, at))
