@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from services.cases.views import CaseViews, events_public
-from services.cases.visibility import party_filter, visible_case
+from services.cases.visibility import party_filter, shown_case, visible_case
 from services.errors import NotFound
 from services.privacy.sealing import open_bodies
 from services.programmes import ProgrammeRegistry
@@ -29,7 +29,9 @@ class CaseReading:
         self.views = views
 
     def get(self, uow: UnitOfWork, actor: Actor, case_id: int) -> CasePublic:
-        return self.views.public(uow, visible_case(uow, actor, case_id))
+        """The case, read in one statement (a unit of work `reading(one_statement=True)`)."""
+        found = shown_case(uow, actor, case_id)
+        return self.views.public(uow, found.case, found.parties)
 
     def page(
         self,

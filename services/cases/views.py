@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.privacy.sealing import open_bodies
 from services.programmes import ProgrammeRegistry
 from services.schemas import CasePublic, EventPublic, Party
+from services.storage.case_reads import Columns, PartyRow
 from services.storage.models import AuditEvent, Case, CaseParty
 from services.storage.unit_of_work import UnitOfWork
 from workflow.case import AMOUNT_FIELDS, PERIOD_FIELDS, REPORT_FIELDS
@@ -33,16 +34,24 @@ NOT_IN_SNAPSHOT = {
 }
 
 
+# A case as the ORM loads it, or its columns as the one statement that shows it reads them
+# (services/storage/case_reads.py): the view reads the same names from either.
+CaseFields = Case | Columns
+
+
 class CaseViews:
     def __init__(self, programmes: ProgrammeRegistry) -> None:
         self.programmes = programmes
 
-    def reference(self, case: Case) -> str:
+    def reference(self, case: CaseFields) -> str:
         assert case.id is not None
         return self.programmes.reference(case.programme_id, case.id)
 
     def public(
-        self, uow: UnitOfWork, case: Case, parties: list[CaseParty] | None = None
+        self,
+        uow: UnitOfWork,
+        case: CaseFields,
+        parties: Sequence[CaseParty | PartyRow] | None = None,
     ) -> CasePublic:
         assert case.id is not None
         if parties is None:

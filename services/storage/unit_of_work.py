@@ -22,6 +22,7 @@ from services.storage.attachments import AttachmentRepository
 from services.storage.audit_log import AuditRepository
 from services.storage.audit_rows import ChainRepository
 from services.storage.bulk import BulkRepository
+from services.storage.case_reads import CaseReadRepository
 from services.storage.cases import CaseRepository
 from services.storage.checklists import ChecklistRepository
 from services.storage.claims import ClaimRepository
@@ -104,6 +105,10 @@ class UnitOfWork:
     @cached_property
     def cases(self) -> CaseRepository:
         return CaseRepository(self.session)
+
+    @cached_property
+    def case_reads(self) -> CaseReadRepository:
+        return CaseReadRepository(self.session)
 
     @cached_property
     def audit(self) -> AuditRepository:
