@@ -99,26 +99,33 @@ def proxied_url(template_database: str, tmp_path: Path) -> Iterator[tuple[str, P
             proxy.close()
 
 
+@contextlib.contextmanager
+def service_with_a_case(url: str, tmp_path: Path, **settings: float) -> Iterator[Api]:
+    """The service on the proxied database, holding one case its caseworker has listed."""
+    app = create_app(
+        Settings(
+            environment="test",
+            database_url=url,
+            data_dir=tmp_path,
+            run_scheduler=False,
+            database_connect_timeout_seconds=CONNECT_TIMEOUT,
+            **settings,
+        ),
+        clock := SettableClock(START),
+    )
+    with TestClient(app) as client:
+        api = Api(client, add_people(app.state.services.units, clock))
+        api.create_case("knivsta", "delmos-2018")
+        assert api.get("caseworker", "/cases").status_code == 200
+        yield api
+
+
 @pytest.mark.postgresql_only
 def test_requests_answer_503_while_the_database_is_away_and_work_again_when_it_is_back(
     proxied_url: tuple[str, Proxy], tmp_path: Path
 ) -> None:
     url, proxy = proxied_url
-    settings = Settings(
-        environment="test",
-        database_url=url,
-        data_dir=tmp_path,
-        run_scheduler=False,
-        database_connect_timeout_seconds=CONNECT_TIMEOUT,
-        database_statement_timeout_seconds=2,
-    )
-    clock = SettableClock(START)
-    app = create_app(settings, clock)
-    with TestClient(app) as client:
-        api = Api(client, add_people(app.state.services.units, clock))
-        api.create_case("knivsta", "delmos-2018")
-        assert api.get("caseworker", "/cases").status_code == 200
-
+    with service_with_a_case(url, tmp_path, database_statement_timeout_seconds=2) as api:
         proxy.stop_forwarding()
         for path in ("/cases", "/health"):
             started = time.monotonic()
@@ -138,22 +145,8 @@ def test_connections_dropped_while_the_service_was_quiet_cost_no_request_a_503(
     proxied_url: tuple[str, Proxy], tmp_path: Path
 ) -> None:
     url, proxy = proxied_url
-    settings = Settings(
-        environment="test",
-        database_url=url,
-        data_dir=tmp_path,
-        run_scheduler=False,
-        database_connect_timeout_seconds=CONNECT_TIMEOUT,
-        # Every connection counts as idle, so the test need not wait for one to become so.
-        database_ping_after_idle_seconds=0,
-    )
-    clock = SettableClock(START)
-    app = create_app(settings, clock)
-    with TestClient(app) as client:
-        api = Api(client, add_people(app.state.services.units, clock))
-        api.create_case("knivsta", "delmos-2018")
-        assert api.get("caseworker", "/cases").status_code == 200
-
+    # Every connection counts as idle, so the test need not wait for one to become so.
+    with service_with_a_case(url, tmp_path, database_ping_after_idle_seconds=0) as api:
         proxy.forward_again()  # every open connection is cut, as by a restart of the database
         for _ in range(3):
             listed = api.get("caseworker", "/cases")
