@@ -9,7 +9,6 @@ from typing import Any
 
 from services.auditing.parts import MIN_PART, parts_of, verify_in_parts
 from services.privacy.sealing import Seals
-from services.storage.models import AuditEvent
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import Actor
 from workflow.audit_chain import Verification, canonical, event_body, hash_of
@@ -22,18 +21,12 @@ ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
 @dataclass(frozen=True)
 class Recorded:
-    """An event as stored, and as recorded before encoding (typed values: Money, dates)."""
+    """An event as stored (its place and time in the chain), and as recorded before encoding
+    (typed values: Money, dates)."""
 
-    row: AuditEvent
+    seq: int
+    at: dt.datetime
     body: dict[str, Any]
-
-    @property
-    def seq(self) -> int:
-        return self.row.seq
-
-    @property
-    def at(self) -> dt.datetime:
-        return self.row.at
 
 
 def record(
@@ -82,19 +75,20 @@ def record(
         details=details,
     )
     payload = canonical(seal_all(body, Seals(uow, now).seal))
-    event = AuditEvent(
-        seq=body["seq"],
-        at=at,
-        case_id=case_id,
-        kind=kind,
-        transition=transition,
-        actor_id=actor.user_id,
-        role=actor.role.value,
-        payload=payload,
-        hash=hash_of(payload),
-    )
+    seq = body["seq"]
+    event = {
+        "seq": seq,
+        "at": at,
+        "case_id": case_id,
+        "kind": kind,
+        "transition": transition,
+        "actor_id": actor.user_id,
+        "role": actor.role.value,
+        "payload": payload,
+        "hash": hash_of(payload),
+    }
     uow.audit.add(event, head)
-    return Recorded(event, plain_of(body))
+    return Recorded(seq, at, plain_of(body))
 
 
 def _theirs(owner: int | None, text: str | None) -> Personal | str | None:

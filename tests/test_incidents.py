@@ -11,14 +11,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from services.auditing.signing import DailyHeadSigning, signing_key
 from services.deadlines.keeper import DeadlineKeeper
 from services.incidents import RetryPolicy
 from services.storage.keeping import Deadline
-from services.storage.models import AuditEvent, Programme
-from tests.support import Api, seed_granted_cases, tables
+from services.storage.models import AuditEvent, Case, Programme
+from tests.support import Api, chain_of, seed_granted_cases, tables
+from workflow.actors import SYSTEM
 from workflow.clock import SettableClock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,3 +271,33 @@ def test_run_due_refuses_a_clock_before_the_log_or_after_the_real_time(
     assert forced.returncode == 0, forced.stderr
     head = json.loads(api.get("auditor", "/audit/verify").text)
     assert head["ok"] is True
+
+
+def test_a_step_undone_after_its_event_leaves_the_chain_whole(
+    api: Api, app, clock: SettableClock
+) -> None:
+    """The head a unit of work locked follows the events it adds without reading the row again;
+    a step undone after adding one must not leave that head ahead of the stored chain."""
+    services = app.state.services
+    undone, kept = seed_granted_cases(services.units, 2, "dua-2021", clock.now())
+    with services.units.reading() as uow:
+        before = uow.audit.head()
+    assert before is not None
+    with services.units.writing() as uow:
+        with pytest.raises(RuntimeError, match="after its event"), uow.step():
+            fired = services.transitions.fire_in(uow, SYSTEM, undone, "end_period", {})
+            assert fired.event.seq == before.seq + 1
+            raise RuntimeError("the step fails after its event was added")
+        again = services.transitions.fire_in(uow, SYSTEM, kept, "end_period", {})
+        uow.commit()
+    assert again.event.seq == before.seq + 1, "the next step chains from the head as stored"
+    verified = chain_of(app)
+    assert verified.ok, verified.problem
+    assert verified.head_seq == before.seq + 1
+    with tables(app) as session:
+        states = dict(
+            session.exec(select(Case.id, Case.state).where(col(Case.id).in_([undone, kept]))).all()
+        )
+        events = session.exec(select(AuditEvent.case_id).where(AuditEvent.seq > before.seq)).all()
+    assert states == {undone: "implementation_granted", kept: "reporting"}
+    assert list(events) == [kept]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from services.cases.tranches import allocate
-from services.storage.keeping import Deadline
 from services.storage.models import (
     BudgetLine,
     Case,
@@ -53,19 +52,19 @@ def store_records(
         uow.tranches.release(case.id, met, now)
     for record in records:
         if isinstance(record, DeadlineScheduled):
-            uow.deadlines.save(
-                Deadline(
-                    case_id=case.id,
-                    programme_id=case.programme_id,
-                    call_code=case.call_code,
-                    kind=record.kind,
-                    fires=record.fires,
-                    due_at=record.due_at,
-                    time_zone=record.time_zone,
-                    rule=record.rule,
-                    created_at=now,
-                    programme_version=programme_version,
-                )
+            uow.deadlines.schedule(
+                {
+                    "case_id": case.id,
+                    "programme_id": case.programme_id,
+                    "call_code": case.call_code,
+                    "kind": record.kind,
+                    "fires": record.fires,
+                    "due_at": record.due_at,
+                    "time_zone": record.time_zone,
+                    "rule": record.rule,
+                    "created_at": now,
+                    "programme_version": programme_version,
+                }
             )
         elif isinstance(record, DecisionProposed):
             uow.finances.add(

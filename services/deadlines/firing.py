@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from services import audit
 from services.cases.transitions import CaseTransitions
 from services.programmes import ProgrammeRegistry
-from services.storage.keeping import Deadline, Notification
+from services.storage.keeping import Deadline
 from services.storage.models import Case
 from services.storage.unit_of_work import UnitOfWork
 from workflow.actors import SYSTEM
@@ -68,8 +68,8 @@ class DeadlineFiring:
         """Do what `deadline` says, in `uow`; returns "fired", "flagged" or "cancelled". `case`
         is the deadline's case if the caller has it locked already."""
         if deadline.kind in self.jobs:
-            deadline.outcome = self.jobs[deadline.kind].fire(uow, deadline, now)
-            uow.deadlines.save(deadline)
+            outcome = self.jobs[deadline.kind].fire(uow, deadline, now)
+            uow.claims.settle(deadline, outcome, deadline.event_seq)
             return "fired"
         kind = self.lifecycle.deadlines.get(deadline.kind)
         if kind is None:
@@ -92,9 +92,8 @@ class DeadlineFiring:
         except TransitionRefused as refused:
             reason = f"{kind.fires} refused: {refused.detail}"
             return self._cancel(uow, deadline, now, reason, context)
-        deadline.outcome = f"{kind.fires}: {result.firing.from_state} -> {result.firing.to_state}"
-        deadline.event_seq = result.event.seq
-        uow.deadlines.save(deadline)
+        outcome = f"{kind.fires}: {result.firing.from_state} -> {result.firing.to_state}"
+        uow.claims.settle(deadline, outcome, result.event.seq)
         return "fired"
 
     def context(
@@ -149,19 +148,19 @@ class DeadlineFiring:
             call_code=deadline.call_code,
         )
         uow.notifications.add(
-            Notification(
-                case_id=deadline.case_id,
-                programme_id=deadline.programme_id,
-                deadline_id=deadline.id,
-                kind=kind.name,
-                audience=kind.notify or "caseworker",
-                organisation_id=case.organisation_id
+            {
+                "case_id": deadline.case_id,
+                "programme_id": deadline.programme_id,
+                "deadline_id": deadline.id,
+                "kind": kind.name,
+                "audience": kind.notify or "caseworker",
+                "organisation_id": case.organisation_id
                 if case is not None and kind.notify == "applicant"
                 else None,
-                subject=subject,
-                body=label_in(kind.message, language, ""),
-                created_at=now,
-            )
+                "subject": subject,
+                "body": label_in(kind.message, language, ""),
+                "created_at": now,
+            }
         )
         event = audit.record(
             uow,
@@ -175,8 +174,7 @@ class DeadlineFiring:
             reason=subject,
             details={"deadline": context},
         )
-        deadline.outcome, deadline.event_seq = f"flagged: {subject}", event.seq
-        uow.deadlines.save(deadline)
+        uow.claims.settle(deadline, f"flagged: {subject}", event.seq)
         return "flagged"
 
     def _due_of_what_is_reminded(
@@ -214,7 +212,5 @@ class DeadlineFiring:
             reason=reason,
             details={"deadline": context},
         )
-        deadline.status, deadline.outcome = DeadlineStatus.cancelled, reason
-        deadline.event_seq = event.seq
-        uow.deadlines.save(deadline)
+        uow.claims.settle(deadline, reason, event.seq, DeadlineStatus.cancelled)
         return "cancelled"

@@ -61,7 +61,7 @@ class DailyDigest:
             )
             for mail in events:
                 mail.status, mail.digest_id = MailStatus.digested, digest.id
-                uow.mail.save(mail)
+                uow.mail.add(mail)
             digests, held = digests + 1, held + len(events)
         uow.deadlines.plan_once(self._next(now, deadline.rule))
         return f"{digests} digests of {held} messages"

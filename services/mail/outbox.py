@@ -98,7 +98,7 @@ class Outbox:
             mail.status, mail.next_attempt_at = MailStatus.cancelled, None
         else:
             mail.status, mail.sent_at = MailStatus.sent, now
-        uow.mail.save(mail)
+        uow.mail.add(mail)
         incidents.mail_settled(uow, mail, f"{word} by {actor.name}: {why.reason}", actor, now)
         audit.record(
             uow,

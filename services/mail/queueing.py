@@ -4,15 +4,35 @@ tells of, so a message is owed exactly when that change committed, and never oth
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 from services.mail.composing import Composer, Telling
 from services.mail.recipients import Recipient, resolve
 from services.programmes import ProgrammeRegistry
 from services.storage.models import Case
-from services.storage.outbox import Mail
 from services.storage.unit_of_work import UnitOfWork
 from workflow.catalogue import Catalogue
 from workflow.statuses import MailCategory, MailStatus
+
+
+class Message(TypedDict):
+    """A composed message, as the outbox (the mail table) will keep it."""
+
+    case_id: int | None
+    programme_id: int
+    event_seq: int | None
+    about: str
+    category: MailCategory
+    user_id: int | None
+    organisation_id: int | None
+    to_address: str
+    language: str
+    subject: str
+    text_body: str
+    html_body: str
+    status: MailStatus
+    next_attempt_at: dt.datetime
+    created_at: dt.datetime
 
 
 class Notices:
@@ -42,7 +62,7 @@ class Notices:
         note: str | None = None,
         due_at: dt.datetime | None = None,
         call_code: str | None = None,
-    ) -> list[Mail]:
+    ) -> list[Message]:
         """Queue what the rules say `about` (a transition or a deadline kind) is to tell, to
         whom, on `case` (or on a programme's call); the messages of it, one per recipient."""
         messages = self.compose(
@@ -50,11 +70,13 @@ class Notices:
         )
         return self.queue(uow, messages, event_seq)
 
-    def queue(self, uow: UnitOfWork, messages: list[Mail], event_seq: int | None) -> list[Mail]:
+    def queue(
+        self, uow: UnitOfWork, messages: list[Message], event_seq: int | None
+    ) -> list[Message]:
         """Put composed messages in the outbox, each naming the event it tells of."""
-        for mail in messages:
-            mail.event_seq = event_seq
-            uow.mail.add(mail)
+        for message in messages:
+            message["event_seq"] = event_seq
+        uow.mail.queue(messages)
         return messages
 
     def compose(
@@ -69,7 +91,7 @@ class Notices:
         due_at: dt.datetime | None = None,
         call_code: str | None = None,
         state: str | None = None,
-    ) -> list[Mail]:
+    ) -> list[Message]:
         """The messages `tell` would queue, not queued yet: a transition reads who is told
         before it locks the audit chain's head, and queues them after its event; `state` is
         the one it moves the case to, which the case's row does not say yet."""
@@ -79,28 +101,30 @@ class Notices:
             return []
         language = programme.language if programme else "en"
         telling = self._telling(about, programme_id, case, note, due_at, call_code, state)
-        queued = []
+        queued: list[Message] = []
         for recipient in resolve(uow, rule.to, case, language, self.staff_language):
             if rule.category is MailCategory.reminder and not recipient.reminders:
                 continue  # their choice; decisions and events cannot be turned off
             composed = self.composer.notice(telling, recipient.name, recipient.language)
-            mail = Mail(
-                case_id=case.id if case is not None else None,
-                programme_id=programme_id,
-                about=about,
-                category=rule.category,
-                user_id=recipient.user_id,
-                organisation_id=recipient.organisation_id,
-                to_address=recipient.address or "",
-                language=recipient.language,
-                subject=composed.subject,
-                text_body=composed.text,
-                html_body=composed.html,
-                status=_first_status(recipient, rule.category),
-                next_attempt_at=now,
-                created_at=now,
+            queued.append(
+                Message(
+                    case_id=case.id if case is not None else None,
+                    programme_id=programme_id,
+                    event_seq=None,
+                    about=about,
+                    category=rule.category,
+                    user_id=recipient.user_id,
+                    organisation_id=recipient.organisation_id,
+                    to_address=recipient.address or "",
+                    language=recipient.language,
+                    subject=composed.subject,
+                    text_body=composed.text,
+                    html_body=composed.html,
+                    status=_first_status(recipient, rule.category),
+                    next_attempt_at=now,
+                    created_at=now,
+                )
             )
-            queued.append(mail)
         return queued
 
     def link(self, case_id: int | None, programme_code: str = "") -> str:

@@ -102,7 +102,7 @@ class MailSender:
                     continue
                 mail.status = MailStatus.unknown
                 mail.last_error = f"its sender {mail.claimed_by} stopped while sending it"
-                uow.mail.save(mail)
+                uow.mail.add(mail)
                 incidents.mail_failed(uow, mail, mail.last_error, now)
                 found += 1
             uow.commit()
@@ -141,7 +141,7 @@ class MailSender:
             mail.last_error = outcome.said
             incidents.mail_failed(uow, mail, outcome.said, now)
             log.error("mail %s %s: %s", mail_id, mail.status, outcome.said)
-        uow.mail.save(mail)
+        uow.mail.add(mail)
         return MailStatus(mail.status)
 
     def _gone(self, mail: Mail, now: dt.datetime) -> bool:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Table, bindparam, exists, update
+from sqlalchemy import event as listen
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from services.storage.models import AuditEvent, AuditHead, Case, CaseParty
+from services.storage.rows import RowInsert
 from workflow.audit_chain import INDEXED_FIELDS, StoredEvent, format_time
 from workflow.statuses import EventKind
 
@@ -32,30 +37,87 @@ class EventFilter:
     until: dt.datetime | None = None
 
 
+@dataclass
+class Head:
+    """The chain's last link as this transaction knows it: the event after it chains from it."""
+
+    seq: int
+    hash: str
+    at: dt.datetime | None
+
+
+# The head this transaction locked, kept in the session's `info` until the transaction ends or a
+# part of it is undone (the listeners below); then the next writer reads and locks it again.
+HEAD_HELD = "audit head held"
+_HEAD: Table = AuditHead.__table__  # type: ignore[attr-defined]
+_READ_HEAD = core_select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.at).where(_HEAD.c.id == 1)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), at=bindparam("new_at"))
+)
+_EVENT = RowInsert(AuditEvent)
+
+
+def lock_head(session: Session) -> Head:
+    """The chain's head, locked: every writer queues here, which keeps the chain one line even
+    with many processes writing. Locked once per transaction; after that the head in hand
+    follows each event added (`add`), so further events cost no statement for it."""
+    held: Head | None = session.info.get(HEAD_HELD)
+    if held is None:
+        seq, hash, at = session.connection().execute(_LOCK_HEAD).one()
+        held = session.info[HEAD_HELD] = Head(seq, hash, at)
+    return held
+
+
+def head(session: Session) -> Head | None:
+    """The chain's head as stored (not locked)."""
+    row = session.connection().execute(_READ_HEAD).first()
+    return None if row is None else Head(row[0], row[1], row[2])
+
+
+def add(session: Session, event: Mapping[str, Any], head: Head) -> None:
+    """Store `event` (the audit_event columns); the head row follows it in the database (a
+    trigger, migration 0023), and `head` in hand follows it here."""
+    _EVENT.add(session, event)
+    head.seq, head.hash, head.at = event["seq"], event["hash"], event["at"]
+
+
+def move_head(session: Session, head: Head, seq: int, hash: str, at: dt.datetime) -> None:
+    """Move the head to events written without `add` (generated ones, say)."""
+    session.connection().execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": hash, "new_at": at})
+    head.seq, head.hash, head.at = seq, hash, at
+
+
+@listen.listens_for(OrmSession, "after_soft_rollback")
+def _forget_on_undo(session: OrmSession, previous: SessionTransaction) -> None:
+    # An event added after a savepoint was undone with it: the head in hand is ahead of the row.
+    session.info.pop(HEAD_HELD, None)
+
+
+@listen.listens_for(OrmSession, "after_transaction_end")
+def _forget_at_end(session: OrmSession, transaction: SessionTransaction) -> None:
+    # The lock ends with the transaction; a savepoint's release keeps both.
+    if transaction.parent is None:
+        session.info.pop(HEAD_HELD, None)
+
+
 class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock_head(self) -> AuditHead:
-        """The chain's head, locked: every writer queues here, which keeps the chain one line
-        even with many processes writing."""
-        query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        return self.session.exec(query).one()
+    def lock_head(self) -> Head:
+        return lock_head(self.session)
 
-    def head(self) -> AuditHead | None:
-        return self.session.get(AuditHead, 1)
+    def head(self) -> Head | None:
+        return head(self.session)
 
-    def add(self, event: AuditEvent, head: AuditHead) -> None:
-        """Store `event`; the head row follows it in the database (a trigger, migration 0023),
-        and the locked head in hand follows it here, so a second event in the same unit of
-        work continues from it without another statement."""
-        self.session.add(event)
-        for name, value in (("seq", event.seq), ("hash", event.hash), ("at", event.at)):
-            set_committed_value(head, name, value)
+    def add(self, event: Mapping[str, Any], head: Head) -> None:
+        add(self.session, event, head)
 
-    def move_head(self, head: AuditHead, seq: int, hash: str, at: dt.datetime) -> None:
-        head.seq, head.hash, head.at = seq, hash, at
-        self.session.add(head)
+    def move_head(self, head: Head, seq: int, hash: str, at: dt.datetime) -> None:
+        move_head(self.session, head, seq, hash, at)
 
     def of_case(self, case_id: int, include_refusals: bool = False) -> list[AuditEvent]:
         query = select(AuditEvent).where(AuditEvent.case_id == case_id)

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal, or_
+from sqlalchemy import Table, Update, bindparam, exists, func, literal, or_, update
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from services.numbers import MAX_ID
 from services.storage.keeping import Deadline
 from services.storage.models import Case, CaseParty, Decision, Organisation, Programme
 from services.storage.paging import Key, page
+from services.storage.rows import keep
 from workflow.statuses import DeadlineStatus, DecisionStatus
 
 # The fields of a case's read model that its row keeps itself; the rest live elsewhere (the
@@ -216,11 +218,23 @@ class CaseRepository:
         self.session.add(party)
 
     def apply(self, case: Case, updates: Mapping[str, Any]) -> None:
-        """Write what an event's fold sets on the case into its row."""
-        for field, value in updates.items():
-            if field in ROW_FIELDS:
-                setattr(case, field, value)
-        self.session.add(case)
+        """Write what an event's fold sets on the case into its row: one UPDATE of the fields
+        it changes, from the version the case was read at; none matching, someone else changed
+        it since (StaleDataError), and the unit of work must not commit."""
+        changed = {
+            field: value
+            for field, value in updates.items()
+            if field in ROW_FIELDS and getattr(case, field) != value
+        }
+        if not changed:
+            return
+        params = {"case_id_": case.id, "version_was": case.version, **changed}
+        done = self.session.connection().execute(_update_of(frozenset(changed)), params)
+        if done.rowcount != 1:
+            raise StaleDataError(
+                f"case {case.id} is no longer at version {case.version}: changed elsewhere"
+            )
+        keep(self.session, case, changed)
 
     def parties_of(self, case_ids: list[int]) -> dict[int, list[CaseParty]]:
         found: dict[int, list[CaseParty]] = {}
@@ -289,6 +303,23 @@ class CaseRepository:
             .order_by(col(Case.id))
         )
         return list(self.session.exec(query).all())
+
+
+_CASE: Table = Case.__table__  # type: ignore[attr-defined]
+_UPDATES: dict[frozenset[str], Update] = {}
+
+
+def _update_of(fields: frozenset[str]) -> Update:
+    """The UPDATE of these fields of a case at the version it was read at, built once per set:
+    a transition changes the same few each time."""
+    found = _UPDATES.get(fields)
+    if found is None:
+        found = _UPDATES[fields] = (
+            update(_CASE)
+            .where(_CASE.c.id == bindparam("case_id_"), _CASE.c.version == bindparam("version_was"))
+            .values({field: bindparam(field) for field in sorted(fields)})
+        )
+    return found
 
 
 def _counted(where: CaseFilter, up_to: int | None) -> Any:

@@ -5,14 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
+from services.storage.audit_log import lock_head
 from services.storage.cases import forget_locked, lock_cases, no_longer_pending
 from services.storage.keeping import Deadline
-from services.storage.models import AuditHead, Case
+from services.storage.models import Case
+from services.storage.rows import keep
 from workflow.statuses import DeadlineStatus
+
+_DEADLINE: Table = Deadline.__table__  # type: ignore[attr-defined]
+# Built once: each firing sends them, and building one costs more than sending it.
+_CLAIM = (
+    update(_DEADLINE)
+    .where(_DEADLINE.c.id == bindparam("deadline_id"), _DEADLINE.c.status == bindparam("was"))
+    .values(status=DeadlineStatus.fired, fired_at=bindparam("now"), fired_by=bindparam("worker"))
+)
+_SETTLE = (
+    update(_DEADLINE)
+    .where(_DEADLINE.c.id == bindparam("deadline_id"))
+    .values(
+        status=bindparam("new_status"),
+        outcome=bindparam("new_outcome"),
+        event_seq=bindparam("new_event_seq"),
+    )
+)
 
 
 class ClaimRepository:
@@ -61,7 +79,7 @@ class ClaimRepository:
         locks it last). Waiting for anything else while holding it is not: a request may hold
         that row and wait for the head. A transaction that waits only for the head is in no
         circle of waits."""
-        self.session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+        lock_head(self.session)
         self.session.connection().exec_driver_sql("SET LOCAL lock_timeout = '1ms'")
 
     @staticmethod
@@ -72,24 +90,38 @@ class ClaimRepository:
     def claim(self, deadline: Deadline, now: dt.datetime, worker: str) -> bool:
         """Claim `deadline` for `worker`: a conditional update from the status it was read in,
         so of two schedulers that read it, one claims it and the other is told False."""
-        claimed = self.session.execute(
-            update(Deadline)
-            .where(col(Deadline.id) == deadline.id, col(Deadline.status) == deadline.status)
-            .values(status=DeadlineStatus.fired, fired_at=now, fired_by=worker)
-            .execution_options(synchronize_session=False)
+        claimed = self.session.connection().execute(
+            _CLAIM,
+            {"deadline_id": deadline.id, "was": deadline.status, "now": now, "worker": worker},
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed.rowcount != 1:
             return False
         if deadline.case_id is not None and deadline.id is not None:
             no_longer_pending(self.session, deadline.case_id, deadline.id)
         # The row says so already: the object in hand follows it without a second UPDATE.
-        for name, value in (
-            ("status", DeadlineStatus.fired),
-            ("fired_at", now),
-            ("fired_by", worker),
-        ):
-            set_committed_value(deadline, name, value)
+        values = {"status": DeadlineStatus.fired, "fired_at": now, "fired_by": worker}
+        keep(self.session, deadline, values)
         return True
+
+    def settle(
+        self, deadline: Deadline, outcome: str, event_seq: int | None, status: str | None = None
+    ) -> None:
+        """Write what came of `deadline` (and its new `status`, if it has one) in one UPDATE."""
+        values = {
+            "status": status or deadline.status,
+            "outcome": outcome,
+            "event_seq": event_seq,
+        }
+        self.session.connection().execute(
+            _SETTLE,
+            {
+                "deadline_id": deadline.id,
+                "new_status": values["status"],
+                "new_outcome": outcome,
+                "new_event_seq": event_seq,
+            },
+        )
+        keep(self.session, deadline, values)
 
     def undone(self, deadline: Deadline) -> None:
         """A step on `deadline` was undone: what the batch read with its case is read again."""

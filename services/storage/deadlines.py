@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, text
+from sqlalchemy import bindparam, exists, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -16,8 +16,18 @@ from services.storage.cases import PENDING_KINDS
 from services.storage.keeping import SERVICE_JOB, Deadline
 from services.storage.models import CaseParty
 from services.storage.paging import Key, page
+from services.storage.rows import RowInsert
 from workflow.clock import assume_utc
 from workflow.statuses import DeadlineStatus
+
+_DEADLINE = RowInsert(Deadline)
+# A case's pending deadlines, skipping any a scheduler holds (see `pending_of_case`); built once,
+# as a transition asks it each time.
+_PENDING_OF_CASE = (
+    select(Deadline)
+    .where(Deadline.case_id == bindparam("case_id"), Deadline.status == DeadlineStatus.pending)
+    .with_for_update(skip_locked=True, key_share=True)
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,10 @@ class DeadlineRepository:
 
     def save(self, deadline: Deadline) -> None:
         self.session.add(deadline)
+
+    def schedule(self, deadline: Mapping[str, Any]) -> None:
+        """Add a new deadline (the deadline table's columns), written at once."""
+        _DEADLINE.add(self.session, deadline)
 
     def round_exists(self, programme_id: int, call_code: str, kind: str) -> bool:
         query = select(Deadline.id).where(
@@ -78,12 +92,7 @@ class DeadlineRepository:
         known: set[str] | None = self.session.info.get((PENDING_KINDS, case_id))
         if of_kind is not None and known is not None and not any(map(of_kind, known)):
             return []
-        query = (
-            select(Deadline)
-            .where(Deadline.case_id == case_id, Deadline.status == DeadlineStatus.pending)
-            .with_for_update(skip_locked=True, key_share=True)
-        )
-        found = list(self.session.exec(query).all())
+        found = list(self.session.exec(_PENDING_OF_CASE, params={"case_id": case_id}).all())
         return found if of_kind is None else [d for d in found if of_kind(d.kind)]
 
     def pending_of_programme(self, programme_id: int, *, lock: bool = False) -> list[Deadline]:

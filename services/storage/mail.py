@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, or_, update
@@ -13,6 +14,7 @@ from services.storage.cases import known_parties
 from services.storage.models import AuditEvent, CaseParty, Organisation, User
 from services.storage.outbox import Mail
 from services.storage.paging import Key, page
+from services.storage.rows import RowInsert
 from workflow.clock import assume_utc
 from workflow.statuses import MailStatus
 
@@ -43,6 +45,7 @@ def _handling() -> Any:
 
 # Built once: a transition asks it each time it tells a caseworker.
 HANDLING = _handling()
+_MAIL = RowInsert(Mail)
 
 
 class MailRepository:
@@ -50,15 +53,16 @@ class MailRepository:
         self.session = session
 
     def add(self, mail: Mail, *, with_id: bool = False) -> Mail:
-        """Queue `mail`; it is written (and has its id) at the next flush with the rest, or at
-        once `with_id`."""
+        """Keep `mail`, new or changed; it is written (and a new one has its id) at the next
+        flush with the rest, or at once `with_id`."""
         self.session.add(mail)
         if with_id:
             self.session.flush()
         return mail
 
-    def save(self, mail: Mail) -> None:
-        self.session.add(mail)
+    def queue(self, messages: Iterable[Mapping[str, Any]]) -> None:
+        """Put new messages (the mail table's columns) in the outbox, written at once."""
+        _MAIL.add_many(self.session, messages)
 
     def get(self, mail_id: int, *, lock: bool = False) -> Mail | None:
         query = select(Mail).where(Mail.id == mail_id)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from services.storage.keeping import Notification
 from services.storage.paging import Key, page
+from services.storage.rows import RowInsert
+
+_NOTIFICATION = RowInsert(Notification)
 
 
 class NotificationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, notification: Notification) -> None:
-        self.session.add(notification)
+    def add(self, notification: Mapping[str, Any]) -> None:
+        """Queue a notification (the notification table's columns)."""
+        _NOTIFICATION.add(self.session, notification)
 
     def page(
         self,
