@@ -6,7 +6,10 @@ import threading
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm.exc import StaleDataError
 
+from services.storage.models import Case
 from tests.support import Api, People, add_people
 
 
@@ -148,3 +151,19 @@ def test_two_retries_racing_with_one_key_give_one_event_and_the_same_answer(live
         assert [r.status_code for r in responses] == [200] * 4
         assert len({r.text for r in responses}) == 1
         assert [e["transition"] for e in api.history("auditor", case["id"])].count("reject") == 1
+
+
+def test_a_case_row_changed_since_it_was_read_is_not_overwritten(api: Api, app) -> None:
+    """The case's UPDATE names the version it was read at: a row that moved on meanwhile (here
+    behind the repository's back) matches nothing, and the write fails instead of losing it."""
+    case_id = applied(api)["id"]
+    with app.state.services.units.writing() as uow:
+        case = uow.cases.get(case_id, lock=True)
+        assert case is not None
+        table = Case.__table__  # type: ignore[attr-defined]
+        uow.session.connection().execute(
+            update(table).where(table.c.id == case_id).values(version=case.version + 1)
+        )
+        with pytest.raises(StaleDataError, match="no longer at version"):
+            uow.cases.apply(case, {"state": "rejected", "version": case.version + 1})
+    assert api.get("caseworker", f"/cases/{case_id}").json()["state"] == "implementation_applied"
