@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from services.cases.views import creation_snapshot
 from services.schemas import CasePublic, Party
+from services.storage.audit_encoding import microseconds, pack
 from services.storage.keeping import Deadline
 from services.storage.models import AuditEvent, Case, CaseParty, Decision
 from workflow.audit_chain import canonical, event_body, hash_of
@@ -123,6 +124,7 @@ class BatchMaker:
     def batch(self, first_id: int, size: int) -> Batch:
         rng, staff, rule = self.rng, self.staff, f"{self.programme}#deadlines.period_end"
         when, day, money = self._formats()
+        event_time = microseconds if self.sqlite else when
         after_seq, seq, prev, at = self.seq, self.seq, self.hash, self.at
         rows: dict[Any, list[tuple[Any, ...]]] = {model: [] for model in COLUMNS}
         committed = ZERO
@@ -162,9 +164,10 @@ class BatchMaker:
                 body = event_body(seq=seq, prev_hash=prev, at=at, **step)
                 payload = canonical(body)
                 prev = hash_of(payload)
+                # Stored as the audit table's types store them (migration 0025).
                 rows[AuditEvent].append(
-                    (seq, when(at), case_id, body["kind"].value, body["transition"],
-                     body["actor_id"], body["role"], payload, prev)
+                    (seq, event_time(at), case_id, body["kind"].value, body["transition"],
+                     body["actor_id"], body["role"], pack(payload), bytes.fromhex(prev))
                 )  # fmt: skip
         self.seq, self.hash, self.at = seq, prev, at
         return Batch(size, rows, after_seq, seq, prev, at, committed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,11 +11,12 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert
+from sqlalchemy import Connection, func, insert, text
 from sqlmodel import Session, select
 
 from services import audit
 from services.access import add_user, create_token
+from services.storage.audit_encoding import pack, unpack
 from services.storage.keeping import Deadline
 from services.storage.models import Case, CaseParty, Organisation, Programme
 from services.storage.unit_of_work import UnitsOfWork
@@ -206,3 +207,18 @@ def seed_granted_cases(
         )
         uow.commit()
     return ids
+
+
+def stored_payload(conn: Connection, seq: int) -> str:
+    """Event `seq`'s payload as stored, unpacked (the table keeps it packed, migration 0025)."""
+    query = text("SELECT payload FROM audit_event WHERE seq = :s")
+    return unpack(conn.execute(query, {"s": seq}).scalar_one())
+
+
+def edit_stored_payload(conn: Connection, seq: int, change: Callable[[str], str]) -> None:
+    """Change event `seq`'s stored payload to `change` of it, packed again, as someone with the
+    database but not the service could (its append-only guard already out of the way)."""
+    edited = pack(change(stored_payload(conn, seq)))
+    conn.execute(
+        text("UPDATE audit_event SET payload = :p WHERE seq = :s"), {"p": edited, "s": seq}
+    )

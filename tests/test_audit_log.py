@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from tests.support import Api
+from tests.support import Api, edit_stored_payload, stored_payload
 
 MARKER = "Ursprunglig motivering"
 
@@ -35,36 +34,26 @@ def declined_case(api: Api) -> tuple[dict, int]:
 def sealed_reason(db, seq: int) -> str:
     """The sealed text of the event's reason: a person's words are stored under their key."""
     with db.engine.connect() as conn:
-        payload = conn.execute(
-            text("SELECT payload FROM audit_event WHERE seq = :seq"), {"seq": seq}
-        ).scalar_one()
+        payload = stored_payload(conn, seq)
     assert MARKER not in payload
     return json.loads(payload)["reason"]["sealed"]
 
 
 def tamper(database_url: str, db, seq: int) -> None:
     """Change one event's content without going through the service: one character of its
-    sealed reason, which is all a forger without the key can do to it."""
+    sealed reason, which is all a forger without the key can do to it (packed again as the
+    table stores it, so the row still reads)."""
     original = sealed_reason(db, seq)
     forged = ("B" if original[0] == "A" else "A") + original[1:]
-    db.dispose()
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        path = Path(url.database)
-        with sqlite3.connect(path) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        # Edit the bytes of the database file itself, as someone with the file but not the service would.
-        data = path.read_bytes()
-        assert data.count(original.encode()) == 1  # in the payload of that one event
-        path.write_bytes(data.replace(original.encode(), forged.encode()))
-    else:
-        with db.engine.begin() as conn:
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.execute(text("DROP TRIGGER audit_event_no_update"))
+        else:
             conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-            conn.execute(
-                text("UPDATE audit_event SET payload = replace(payload, :a, :b) WHERE seq = :seq"),
-                {"a": original, "b": forged, "seq": seq},
-            )
+        edit_stored_payload(conn, seq, lambda payload: payload.replace(original, forged))
+        if not db.is_sqlite:
             conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+    db.dispose()
 
 
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

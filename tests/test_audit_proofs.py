@@ -21,7 +21,7 @@ from config.settings import Settings
 from services.api.app import create_app
 from services.auditing.checkpoints import key_id, verifier_key
 from services.generate import generate_cases
-from tests.support import Api, add_people
+from tests.support import Api, add_people, edit_stored_payload
 from tests.time_authority import time_authority
 from workflow.clock import SettableClock
 from workflow.merkle import LEAF, consistency_proof, inclusion_path, leaf_hash, root
@@ -82,12 +82,7 @@ def change_event(app, seq: int) -> None:  # type: ignore[no-untyped-def]
             conn.execute(text("DROP TRIGGER audit_event_no_update"))
         else:
             conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-        conn.execute(
-            text(
-                "UPDATE audit_event SET payload = replace(payload, '\"seq\"', '\"seq\" ') WHERE seq = :seq"
-            ),
-            {"seq": seq},
-        )
+        edit_stored_payload(conn, seq, lambda payload: payload.replace('"seq"', '"seq" '))
         if not db.is_sqlite:
             conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
 

@@ -20,6 +20,7 @@ from services.auditing.signing import (
     verify_against_head,
 )
 from services.deadlines.keeper import DeadlineKeeper
+from services.storage.audit_encoding import pack, unpack
 from tests.support import Api
 from workflow.actors import SYSTEM
 from workflow.audit_chain import canonical, hash_of
@@ -197,11 +198,13 @@ def rewrite_event_and_recompute_chain(db, seq: int) -> None:
         rows = conn.execute(
             text("SELECT seq, payload FROM audit_event WHERE seq >= :s ORDER BY seq"), {"s": seq}
         ).all()
-        prev = conn.execute(
-            text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": seq - 1}
-        ).scalar_one()
+        prev = bytes(
+            conn.execute(
+                text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": seq - 1}
+            ).scalar_one()
+        ).hex()
         for number, payload in rows:
-            body = json.loads(payload)
+            body = json.loads(unpack(payload))
             if number == seq:
                 body["actor_name"] = "someone else"
             body["prev_hash"] = prev
@@ -209,9 +212,9 @@ def rewrite_event_and_recompute_chain(db, seq: int) -> None:
             prev = hash_of(new_payload)
             conn.execute(
                 text("UPDATE audit_event SET payload = :p, hash = :h WHERE seq = :s"),
-                {"p": new_payload, "h": prev, "s": number},
+                {"p": pack(new_payload), "h": bytes.fromhex(prev), "s": number},
             )
-        conn.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})
+        conn.execute(text("UPDATE audit_head SET hash = :h"), {"h": bytes.fromhex(prev)})
 
 
 def test_the_head_is_signed_daily_by_a_deadline_job(api: Api, app, clock: SettableClock) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, update
+from sqlalchemy import Table, bindparam, exists, func, update
 from sqlalchemy import event as listen
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session as OrmSession
@@ -157,10 +157,11 @@ class AuditRepository:
         ):
             if value is not None:
                 query = query.where(column == value)
+        # Bounds of the key, not of `at`: the table keeps no index on it (migration 0025).
         if where.since is not None:
-            query = query.where(AuditEvent.at >= where.since)
+            query = query.where(AuditEvent.seq >= self._first_at_or_after(where.since))
         if where.until is not None:
-            query = query.where(AuditEvent.at < where.until)
+            query = query.where(AuditEvent.seq < self._first_at_or_after(where.until))
         if where.programme_id is not None:
             query = query.where(
                 exists().where(
@@ -176,6 +177,24 @@ class AuditRepository:
                 )
             )
         return list(self.session.exec(query.order_by(col(AuditEvent.seq)).limit(limit)).all())
+
+    def _first_at_or_after(self, at: dt.datetime) -> int:
+        """The least seq bound such that every event from it on is at or after `at`, and every
+        one before it earlier. Events are stored in time order (each a microsecond at least
+        after the one before, services/audit.py), so a binary search on the key finds it."""
+        low = 0  # every event at or below it is before `at`
+        high = int(self.session.exec(select(func.max(AuditEvent.seq))).one() or 0) + 1
+        while high - low > 1:
+            middle = (low + high) // 2
+            query = select(AuditEvent.seq, AuditEvent.at).where(AuditEvent.seq >= middle)
+            row = self.session.exec(query.order_by(col(AuditEvent.seq)).limit(1)).first()
+            if row is None or row[0] >= high:
+                high = middle  # no event from `middle` to `high`: either bounds alike
+            elif row[1] >= at:
+                high = row[0]
+            else:
+                low = row[0]
+        return high
 
     def last_of(self, transition: str) -> AuditEvent | None:
         """The latest event of one transition or fact (the last signed head, say)."""

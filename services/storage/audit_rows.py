@@ -7,22 +7,25 @@ from typing import cast
 
 from sqlmodel import Session, select
 
+from services.storage.audit_encoding import unpack_rows
 from services.storage.audit_log import AuditRepository
 from services.storage.models import AuditEvent
 from workflow.audit_chain import StoredEvent
 from workflow.chain_check import INDEXED, ChainRow
 
 # `at` as the chain spells it (format_time of what the ORM reads), or NULL where that is not
-# certain, which sends the row to the exact check. SQLite keeps the text SQLAlchemy wrote,
-# "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: only text of exactly that form, a real date and time,
-# is read back as the time it spells. PostgreSQL keeps a time, formatted here as format_time does.
+# certain, which sends the row to the exact check. SQLite keeps integer microseconds since 1970
+# (migration 0025): a whole second within the range strftime spells in four digits, then the
+# microseconds. PostgreSQL keeps a time, formatted here as format_time does.
 _SQLITE_AT = (
-    "CASE WHEN length(at) = 26 AND substr(at, 20, 1) = '.'"
-    " AND substr(at, 21) GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]'"
-    " AND strftime('%Y-%m-%d %H:%M:%S', julianday(substr(at, 1, 19))) = substr(at, 1, 19)"
-    " THEN replace(at, ' ', 'T') || 'Z' END"
+    "CASE WHEN typeof(at) = 'integer' AND at >= 0 AND at < 253402300800000000"
+    " THEN strftime('%Y-%m-%dT%H:%M:%S', at / 1000000, 'unixepoch')"
+    " || printf('.%06dZ', at % 1000000) END"
 )
 _PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+# The hash as hex, as the chain spells it; the payload is unpacked in Python, a batch at a time.
+_SQLITE_HASH = "lower(hex(hash))"
+_PG_HASH = "encode(hash, 'hex')"
 
 
 class ChainRepository:
@@ -33,12 +36,19 @@ class ChainRepository:
         self, batch: int = 20000, after: int = 0, upto: int | None = None
     ) -> Iterator[list[ChainRow]]:
         """The events after `after` (to `upto`) in sequence order, as batches of plain DBAPI
-        tuples laid out as ChainRow: no ORM objects and no conversions in Python, for a cheap
-        check of the whole chain."""
+        tuples laid out as ChainRow: no ORM objects, and no conversion in Python but the
+        payloads' unpacking, for a cheap check of the whole chain."""
         connection = self.session.connection()
         sqlite = connection.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
-        columns = ", ".join(("hash", "payload", *INDEXED[:-1], _SQLITE_AT if sqlite else _PG_AT))
+        columns = ", ".join(
+            (
+                _SQLITE_HASH if sqlite else _PG_HASH,
+                "CAST(payload AS BLOB)" if sqlite else "payload",
+                *INDEXED[:-1],
+                _SQLITE_AT if sqlite else _PG_AT,
+            )
+        )
         bound = f" AND seq <= {mark}" if upto is not None else ""
         sql = (
             f"SELECT {columns} FROM audit_event"
@@ -52,7 +62,7 @@ class ChainRepository:
                 rows = cast(list[ChainRow], cursor.fetchall())
                 if not rows:
                     return
-                yield rows
+                yield unpack_rows(rows)
                 last = rows[-1][2]
         finally:
             cursor.close()

@@ -88,7 +88,7 @@ def _sqlite_out(url: str, target: Path) -> DatabaseCopy:
         # single moment even while the service goes on writing.
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        head = copy.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        head = copy.execute("SELECT seq, lower(hex(hash)) FROM audit_head WHERE id = 1").fetchone()
         revision = copy.execute("SELECT version_num FROM alembic_version").fetchone()
     return DatabaseCopy(
         target, "sqlite", revision[0] if revision else None, *(head or (0, "0" * 64))
@@ -112,7 +112,7 @@ def _postgres_out(url: str, target: Path) -> DatabaseCopy:
     with _connect(url) as db:
         db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         row = db.execute("SELECT pg_export_snapshot()").fetchone()
-        head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        head = db.execute("SELECT seq, encode(hash, 'hex') FROM audit_head WHERE id = 1").fetchone()
         revision = db.execute("SELECT version_num FROM alembic_version").fetchone()
         assert row is not None
         _run(

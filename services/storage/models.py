@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from services.storage.audit_encoding import AuditTime, PackedPayload, RawHash
 from services.storage.types import SEQ_TYPE, MoneyAmount, UTCDateTime
 
 
@@ -263,14 +264,14 @@ class AuditEvent(SQLModel, table=True):
     )
 
     seq: int = Field(sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=False))
-    at: dt.datetime = time_column(index=True)
+    at: dt.datetime = Field(sa_type=AuditTime)  # no index: events are in time order (0025)
     case_id: int | None = Field(default=None)
     kind: str = Field(description="created, transition, refusal or fact")
     transition: str | None = None
     actor_id: int | None = None
     role: str
-    payload: str = Field(sa_type=Text)
-    hash: str = Field(max_length=64)
+    payload: str = Field(sa_type=PackedPayload)
+    hash: str = Field(sa_type=RawHash)
 
 
 class AuditHead(SQLModel, table=True):
@@ -280,8 +281,8 @@ class AuditHead(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, sa_type=BigInteger)
-    hash: str
-    at: dt.datetime | None = time_column(nullable=True)
+    hash: str = Field(sa_type=RawHash)  # as the event's, which a trigger copies here (0023)
+    at: dt.datetime | None = Field(default=None, sa_type=AuditTime, nullable=True)
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -1,0 +1,159 @@
+"""The audit table stored compactly (migration 0025): packed payloads, raw hashes, integer times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zlib
+from importlib import resources
+
+from alembic import command
+from sqlalchemy import text
+
+from services.storage.audit_encoding import (
+    DICTIONARIES,
+    from_microseconds,
+    microseconds,
+    pack,
+    unpack,
+)
+from services.storage.audit_log import EventFilter
+from services.storage.migrate import alembic_config
+from tests.support import Api, chain_of, edit_stored_payload, stored_payload
+from workflow.audit_chain import hash_of
+
+
+def some_history(api: Api, cases: int = 3) -> None:
+    for i in range(cases):
+        case = api.create_case("knivsta", "delmos-2018", f"Ärende {i} – åäö")
+        api.move("caseworker", case["id"], "invite", note="Välkommen")
+
+
+def guard_aside(conn, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
+    if sqlite:
+        conn.execute(text("DROP TRIGGER audit_event_no_update"))
+    else:
+        conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+
+
+def test_a_payload_packs_and_unpacks_to_the_same_text() -> None:
+    for payload in ("", '{"a":1}', '{"reason":"Ärende – åäö ✓"}' * 50):
+        packed = pack(payload)
+        assert packed[0] == 1 and unpack(packed) == payload
+    assert len(pack('{"kind":"transition","role":"caseworker","from_state":null}')) < 40
+
+
+def test_the_shipped_dictionary_is_the_pinned_one_and_is_in_the_database(app) -> None:
+    shipped = resources.files("services.storage").joinpath("audit_dictionary_1.txt").read_bytes()
+    assert hashlib.sha256(shipped).hexdigest() == DICTIONARIES[1]
+    with app.state.services.units.db.engine.connect() as conn:
+        row = conn.execute(text("SELECT sha256, bytes FROM audit_dictionary WHERE id = 1")).one()
+    assert row[0] == DICTIONARIES[1] and bytes(row[1]) == shipped
+
+
+def test_damaged_bytes_read_as_a_marker_which_verification_reports(api: Api, app) -> None:
+    assert unpack(b"\x01\xff\xff\xff").startswith("[stored payload unreadable: ")
+    assert unpack(b"\x07abc").startswith("[stored payload unreadable: ")
+    assert unpack(pack("text")[:-1]).startswith("[stored payload unreadable: ")
+    some_history(api)
+    db = app.state.services.units.db
+    with db.engine.begin() as conn:
+        guard_aside(conn, db.is_sqlite)
+        conn.execute(text("UPDATE audit_event SET payload = :p WHERE seq = 3"), {"p": b"\x01junk"})
+    result = chain_of(app)
+    assert not result.ok and result.first_bad_seq == 3
+
+
+def test_an_edited_stored_payload_is_named_by_verification(api: Api, app) -> None:
+    some_history(api)
+    db = app.state.services.units.db
+    with db.engine.begin() as conn:
+        guard_aside(conn, db.is_sqlite)
+        edit_stored_payload(conn, 4, lambda payload: payload.replace('"seq":4', '"seq": 4'))
+        assert '"seq": 4' in stored_payload(conn, 4)
+    result = chain_of(app)
+    assert not result.ok and result.first_bad_seq == 4
+
+
+def test_hashes_are_stored_as_32_bytes_and_times_as_the_database_keeps_them(api: Api, app) -> None:
+    some_history(api, cases=1)
+    db = app.state.services.units.db
+    with db.engine.connect() as conn:
+        hash, payload, at = conn.execute(
+            text("SELECT hash, payload, at FROM audit_event ORDER BY seq DESC LIMIT 1")
+        ).one()
+        head = conn.execute(text("SELECT hash, at FROM audit_head WHERE id = 1")).one()
+    assert len(bytes(hash)) == 32 and bytes(hash).hex() == hash_of(unpack(payload))
+    assert bytes(head[0]) == bytes(hash) and head[1] == at
+    if db.is_sqlite:
+        assert isinstance(at, int) and from_microseconds(at).year >= 2000
+    assert chain_of(app).ok
+
+
+def test_a_search_by_time_finds_the_bounds_without_an_index(api: Api, app, clock) -> None:
+    some_history(api, cases=2)
+    clock.advance(dt.timedelta(hours=1))
+    middle = clock.now()
+    some_history(api, cases=2)
+    with app.state.services.units.reading() as uow:
+        every = uow.audit.search(EventFilter(), 0, 1000)
+        later = uow.audit.search(EventFilter(since=middle), 0, 1000)
+        earlier = uow.audit.search(EventFilter(until=middle), 0, 1000)
+        none = uow.audit.search(EventFilter(since=middle + dt.timedelta(days=1)), 0, 1000)
+        first = uow.audit.search(EventFilter(since=every[0].at, until=every[1].at), 0, 1000)
+        last = uow.audit.search(EventFilter(since=every[-1].at), 0, 1000)
+    assert [e.seq for e in first] == [every[0].seq] and [e.seq for e in last] == [every[-1].seq]
+    assert [e.seq for e in later] == [e.seq for e in every if e.at >= middle]
+    assert [e.seq for e in earlier] == [e.seq for e in every if e.at < middle]
+    assert later and earlier and none == []
+
+
+def test_migrating_down_and_up_again_keeps_the_chain_verifiable(
+    api: Api, app, database_url: str
+) -> None:
+    some_history(api)
+    db = app.state.services.units.db
+    db.dispose()
+    config = alembic_config(database_url)
+    command.downgrade(config, "0024")
+    with db.engine.connect() as conn:
+        payload, hash = conn.execute(
+            text("SELECT payload, hash FROM audit_event WHERE seq = 5")
+        ).one()
+        indexes = conn.execute(
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                if db.is_sqlite
+                else "SELECT indexname FROM pg_indexes WHERE tablename = 'audit_event'"
+            )
+        ).scalars()
+        assert "ix_audit_event_at" in set(indexes)
+    assert isinstance(payload, str) and hash == hash_of(payload)  # stored as before 0025
+    db.dispose()
+    command.upgrade(config, "head")
+    assert chain_of(app).ok
+    some_history(api, cases=1)  # and the chain goes on from the converted head
+    assert chain_of(app).ok
+
+
+def test_an_auditor_reads_a_payload_with_zlib_alone(api: Api, app) -> None:
+    """The recipe in docs/AUDIT.md, "How the table stores each event"."""
+    some_history(api, cases=1)
+    with app.state.services.units.db.engine.connect() as conn:
+        stored, hash = conn.execute(
+            text("SELECT payload, hash FROM audit_event WHERE seq = 2")
+        ).one()
+        dictionaries = dict(conn.execute(text("SELECT id, bytes FROM audit_dictionary")).all())
+        # The recipe: the first byte names the dictionary, the rest is raw DEFLATE.
+        stored = bytes(stored)
+        reader = zlib.decompressobj(-15, zdict=bytes(dictionaries[stored[0]]))
+        payload = (reader.decompress(stored[1:]) + reader.flush()).decode("utf-8")
+        assert hashlib.sha256(payload.encode("utf-8")).digest() == bytes(hash)
+
+
+def test_times_convert_exactly_to_microseconds_and_back() -> None:
+    for at in (
+        dt.datetime(2026, 12, 4, 12, 0, 0, 123456, tzinfo=dt.UTC),
+        dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ):
+        assert from_microseconds(microseconds(at)) == at
