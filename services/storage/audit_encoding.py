@@ -70,8 +70,25 @@ def unpack(data: bytes | memoryview | str | None) -> str:
 
 
 def unpack_rows(rows: list[tuple[Any, ...]], column: int = 1) -> list[tuple[Any, ...]]:
-    """The rows with column `column` unpacked: a batch at a time, for the chain check."""
-    return [(*row[:column], unpack(row[column]), *row[column + 1 :]) for row in rows]
+    """The rows with column `column` unpacked: a batch at a time, for the chain check. The
+    common case (the current dictionary, whole bytes) is unpacked inline, which halves the cost
+    per row; anything else goes through `unpack`, which names what is wrong."""
+    start = zlib.decompressobj
+    current, zdict = CURRENT_DICTIONARY, dictionary(CURRENT_DICTIONARY)
+    unpacked = []
+    for row in rows:
+        data = row[column]
+        text = None
+        if type(data) is bytes and data and data[0] == current:
+            unpacker = start(WBITS, zdict=zdict)
+            try:
+                raw = unpacker.decompress(memoryview(data)[1:])
+                if unpacker.eof and not unpacker.unused_data:
+                    text = raw.decode("utf-8")
+            except (zlib.error, UnicodeDecodeError):
+                pass
+        unpacked.append((*row[:column], unpack(data) if text is None else text, *row[column + 1 :]))
+    return unpacked
 
 
 def microseconds(at: dt.datetime) -> int:
