@@ -9,14 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, exists, func, update
-from sqlalchemy import event as listen
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from services.storage.models import AuditEvent, AuditHead, Case, CaseParty
-from services.storage.rows import RowInsert
+from services.storage.rows import RowInsert, held_until_undone
 from workflow.audit_chain import INDEXED_FIELDS, StoredEvent, format_time
 from workflow.statuses import EventKind
 
@@ -47,8 +44,9 @@ class Head:
 
 
 # The head this transaction locked, kept in the session's `info` until the transaction ends or a
-# part of it is undone (the listeners below); then the next writer reads and locks it again.
+# part of it is undone; then the next writer reads and locks it again.
 HEAD_HELD = "audit head held"
+held_until_undone(HEAD_HELD)
 _HEAD: Table = AuditHead.__table__  # type: ignore[attr-defined]
 _READ_HEAD = core_select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.at).where(_HEAD.c.id == 1)
 _LOCK_HEAD = _READ_HEAD.with_for_update()
@@ -88,19 +86,6 @@ def move_head(session: Session, head: Head, seq: int, hash: str, at: dt.datetime
     """Move the head to events written without `add` (generated ones, say)."""
     session.connection().execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": hash, "new_at": at})
     head.seq, head.hash, head.at = seq, hash, at
-
-
-@listen.listens_for(OrmSession, "after_soft_rollback")
-def _forget_on_undo(session: OrmSession, previous: SessionTransaction) -> None:
-    # An event added after a savepoint was undone with it: the head in hand is ahead of the row.
-    session.info.pop(HEAD_HELD, None)
-
-
-@listen.listens_for(OrmSession, "after_transaction_end")
-def _forget_at_end(session: OrmSession, transaction: SessionTransaction) -> None:
-    # The lock ends with the transaction; a savepoint's release keeps both.
-    if transaction.parent is None:
-        session.info.pop(HEAD_HELD, None)
 
 
 class AuditRepository:

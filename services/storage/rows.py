@@ -13,6 +13,8 @@ from sqlmodel import Session, SQLModel
 
 # Objects whose rows a Core statement changed in this transaction (see `keep`).
 _KEPT = "objects kept in step with core statements"
+# Keys of `session.info` whose values hold only while nothing of the transaction is undone.
+_HELD_UNTIL_UNDONE = {_KEPT}
 
 
 class RowInsert:
@@ -82,14 +84,23 @@ def _called(factory: Any) -> Callable[[], Any]:
     return lambda: factory(None)
 
 
+def held_until_undone(key: str) -> None:
+    """Forget `session.info[key]` when any part of the transaction is undone (a savepoint's
+    rollback included) and when the transaction ends: what it holds was read inside it."""
+    _HELD_UNTIL_UNDONE.add(key)
+
+
 @event.listens_for(OrmSession, "after_soft_rollback")
-def _expire_kept(session: OrmSession, previous: SessionTransaction) -> None:
+def _forget_on_undo(session: OrmSession, previous: SessionTransaction) -> None:
     for thing in session.info.pop(_KEPT, ()):
         if thing in session:
             session.expire(thing)
+    for key in _HELD_UNTIL_UNDONE:
+        session.info.pop(key, None)
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
-def _forget_kept(session: OrmSession, transaction: SessionTransaction) -> None:
+def _forget_at_end(session: OrmSession, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # a savepoint's release leaves its rows to the whole to keep
-        session.info.pop(_KEPT, None)
+        for key in _HELD_UNTIL_UNDONE:
+            session.info.pop(key, None)

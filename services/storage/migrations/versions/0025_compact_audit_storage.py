@@ -23,7 +23,7 @@ packed (or, going back, unpacked) here in Python, a batch at a time.
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,25 +89,25 @@ def _sqlite_time_number(value: Any) -> int:
     return microseconds(at if at.tzinfo else at.replace(tzinfo=dt.UTC))
 
 
+def _batches(columns: str) -> Iterator[list[tuple[Any, ...]]]:
+    """`columns` (the first one `seq`) of every event, in `seq` order, BATCH rows at a time."""
+    query = sa.text(
+        f"SELECT {columns} FROM audit_event WHERE seq > :last ORDER BY seq LIMIT {BATCH}"
+    )
+    last = -1
+    while rows := [tuple(row) for row in op.get_bind().execute(query, {"last": last})]:
+        yield rows
+        last = rows[-1][0]
+
+
 def _copy_sqlite(convert: Callable[[tuple[Any, ...]], dict[str, Any]]) -> None:
     """Every row of audit_event into audit_event_new, converted, in `seq` order."""
-    bind = op.get_bind()
     insert = sa.text(
         f"INSERT INTO audit_event_new ({COLUMNS}) VALUES"
         " (:seq, :at, :case_id, :kind, :transition, :actor_id, :role, :payload, :hash)"
     )
-    last = -1
-    while True:
-        rows = bind.execute(
-            sa.text(
-                f"SELECT {COLUMNS} FROM audit_event WHERE seq > :last ORDER BY seq LIMIT {BATCH}"
-            ),
-            {"last": last},
-        ).all()
-        if not rows:
-            return
-        bind.execute(insert, [convert(tuple(row)) for row in rows])
-        last = rows[-1][0]
+    for rows in _batches(COLUMNS):
+        op.get_bind().execute(insert, [convert(row) for row in rows])
 
 
 def _row(row: tuple[Any, ...], at: Any, payload: Any, hash: Any) -> dict[str, Any]:
@@ -145,25 +145,12 @@ def _rebuild_sqlite(*, compact: bool) -> None:
 
 def _repack_postgresql(change: Callable[[Any], Any], kind: str) -> None:
     """Each payload replaced by `change` of it, in a new column of type `kind`."""
-    bind = op.get_bind()
     op.execute(f"ALTER TABLE audit_event ADD COLUMN payload_new {kind}")
     # Filling the new column is an UPDATE the table otherwise never takes: its guard steps aside.
     op.execute(f"ALTER TABLE audit_event DISABLE TRIGGER {GUARD}")
-    last = -1
-    while True:
-        rows = bind.execute(
-            sa.text(
-                f"SELECT seq, payload FROM audit_event WHERE seq > :last ORDER BY seq LIMIT {BATCH}"
-            ),
-            {"last": last},
-        ).all()
-        if not rows:
-            break
-        bind.execute(
-            sa.text("UPDATE audit_event SET payload_new = :p WHERE seq = :s"),
-            [{"s": seq, "p": change(payload)} for seq, payload in rows],
-        )
-        last = rows[-1][0]
+    fill = sa.text("UPDATE audit_event SET payload_new = :p WHERE seq = :s")
+    for rows in _batches("seq, payload"):
+        op.get_bind().execute(fill, [{"s": seq, "p": change(payload)} for seq, payload in rows])
     op.execute(f"ALTER TABLE audit_event ENABLE TRIGGER {GUARD}")
     op.execute("ALTER TABLE audit_event DROP COLUMN payload")
     op.execute("ALTER TABLE audit_event RENAME COLUMN payload_new TO payload")
