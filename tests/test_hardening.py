@@ -177,3 +177,23 @@ def test_uploads_are_held_to_the_agency_s_own_size_and_kinds(settings, clock) ->
         large = api.post("knivsta", url, files={"file": ("big.pdf", b"%" * 2048)})
         assert large.status_code == 422 and "at most 1048 are accepted" in large.json()["detail"]
         assert api.post("knivsta", url, files={"file": ("small.pdf", b"%PDF")}).status_code == 201
+
+
+def test_a_case_changed_meanwhile_is_a_409_problem_not_a_500() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from services.api.problems import install
+
+    app = FastAPI()
+    install(app)
+
+    @app.post("/step")
+    def step() -> None:
+        raise StaleDataError("case 1 is no longer at version 3: changed elsewhere")
+
+    response = TestClient(app, raise_server_exceptions=False).post("/step")
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == "/problems/case-changed"

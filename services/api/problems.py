@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import ServiceError
@@ -202,6 +203,18 @@ def install(app: FastAPI) -> None:
         )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    @app.exception_handler(StaleDataError)
+    async def _changed_meanwhile(request: Request, exc: StaleDataError) -> JSONResponse:
+        # A case's row moved past the version it was read at (services/storage/cases.py): the
+        # unit of work rolled back, and the caller reads the case again before retrying.
+        return problem_response(
+            409,
+            "case-changed",
+            "Case changed meanwhile",
+            "the case was changed by someone else while this request ran; nothing was changed:"
+            " read it again and retry",
+        )
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
