@@ -66,10 +66,14 @@ def read_and_hash(url: str, part: Part) -> int:
         with units.reading() as uow:
             hashed = 0
             for rows in uow.chain.rows(BATCH, after=part.after, upto=part.upto):
-                hashed += sum(1 for row in rows if hashlib.sha256(row[1].encode()).digest())
+                hashed += sum(1 for row in rows if hashlib.sha256(_utf8(row[1])).digest())
             return hashed
     finally:
         units.dispose()
+
+
+def _utf8(payload: bytes | str) -> bytes:
+    return payload if isinstance(payload, bytes) else payload.encode()
 
 
 def measure(cases: Services) -> Verified:

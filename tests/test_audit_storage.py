@@ -1,4 +1,5 @@
-"""The audit table stored compactly (migration 0025): packed payloads, raw hashes, integer times."""
+"""The audit table stored compactly (migrations 0025 and 0026): packed payloads, raw hashes,
+integer times."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import hashlib
 import zlib
 from importlib import resources
 
+import zstandard
 from alembic import command
 from sqlalchemy import text
 
 from services.storage.audit_encoding import (
-    DICTIONARIES,
+    CURRENT_PACKING,
+    PACKINGS,
     from_microseconds,
     microseconds,
     pack,
@@ -38,23 +41,31 @@ def guard_aside(conn, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_payload_packs_and_unpacks_to_the_same_text() -> None:
     for payload in ("", '{"a":1}', '{"reason":"Ärende – åäö ✓"}' * 50):
-        packed = pack(payload)
-        assert packed[0] == 1 and unpack(packed) == payload
+        for packing in PACKINGS:
+            packed = pack(payload, packing)
+            assert packed[0] == packing and unpack(packed) == payload
+        assert pack(payload)[0] == CURRENT_PACKING == 2
     assert len(pack('{"kind":"transition","role":"caseworker","from_state":null}')) < 40
 
 
-def test_the_shipped_dictionary_is_the_pinned_one_and_is_in_the_database(app) -> None:
-    shipped = resources.files("services.storage").joinpath("audit_dictionary_1.txt").read_bytes()
-    assert hashlib.sha256(shipped).hexdigest() == DICTIONARIES[1]
+def test_the_shipped_dictionaries_are_the_pinned_ones_and_are_in_the_database(app) -> None:
     with app.state.services.units.db.engine.connect() as conn:
-        row = conn.execute(text("SELECT sha256, bytes FROM audit_dictionary WHERE id = 1")).one()
-    assert row[0] == DICTIONARIES[1] and bytes(row[1]) == shipped
+        rows = conn.execute(text("SELECT id, sha256, bytes, method FROM audit_dictionary")).all()
+    assert sorted(row[0] for row in rows) == sorted(PACKINGS) == [1, 2]
+    for number, sha256, stored, method in rows:
+        packing = PACKINGS[number]
+        shipped = resources.files("services.storage").joinpath(packing.file).read_bytes()
+        assert hashlib.sha256(shipped).hexdigest() == packing.sha256 == sha256
+        assert bytes(stored) == shipped and method == packing.method
+    assert [PACKINGS[1].method, PACKINGS[2].method] == ["deflate", "zstd"]
 
 
 def test_damaged_bytes_read_as_a_marker_which_verification_reports(api: Api, app) -> None:
     assert unpack(b"\x01\xff\xff\xff").startswith("[stored payload unreadable: ")
     assert unpack(b"\x07abc").startswith("[stored payload unreadable: ")
-    assert unpack(pack("text")[:-1]).startswith("[stored payload unreadable: ")
+    assert unpack(b"\x02\xff\xff\xff").startswith("[stored payload unreadable: ")
+    for packing in PACKINGS:
+        assert unpack(pack("text", packing)[:-1]).startswith("[stored payload unreadable: ")
     some_history(api)
     db = app.state.services.units.db
     with db.engine.begin() as conn:
@@ -136,19 +147,68 @@ def test_migrating_down_and_up_again_keeps_the_chain_verifiable(
     assert chain_of(app).ok
 
 
-def test_an_auditor_reads_a_payload_with_zlib_alone(api: Api, app) -> None:
-    """The recipe in docs/AUDIT.md, "How the table stores each event"."""
+def read_as_an_auditor(conn, seq: int) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+    """The recipe in docs/AUDIT.md, "How the table stores each event": event `seq`'s text and
+    stored hash, read with zlib or zstandard alone, as the table `audit_dictionary` says."""
+    stored, hash = conn.execute(
+        text("SELECT payload, hash FROM audit_event WHERE seq = :seq"), {"seq": seq}
+    ).one()
+    packings = {
+        number: (method, bytes(content))
+        for number, method, content in conn.execute(
+            text("SELECT id, method, bytes FROM audit_dictionary")
+        )
+    }
+    stored = bytes(stored)
+    method, content = packings[stored[0]]
+    if method == "deflate":
+        reader = zlib.decompressobj(-15, zdict=content)
+        payload = reader.decompress(stored[1:]) + reader.flush()
+    else:  # "zstd": a frame without its magic number, which the zstd tool wants back in front
+        raw = zstandard.ZstdCompressionDict(content, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        magic = zstandard.MAGIC_NUMBER.to_bytes(4, "little")
+        payload = zstandard.ZstdDecompressor(dict_data=raw).decompress(magic + stored[1:])
+    return payload.decode("utf-8"), bytes(hash)
+
+
+def test_an_auditor_reads_a_payload_with_zstandard_alone(api: Api, app) -> None:
     some_history(api, cases=1)
     with app.state.services.units.db.engine.connect() as conn:
-        stored, hash = conn.execute(
-            text("SELECT payload, hash FROM audit_event WHERE seq = 2")
-        ).one()
-        dictionaries = dict(conn.execute(text("SELECT id, bytes FROM audit_dictionary")).all())
-        # The recipe: the first byte names the dictionary, the rest is raw DEFLATE.
-        stored = bytes(stored)
-        reader = zlib.decompressobj(-15, zdict=bytes(dictionaries[stored[0]]))
-        payload = (reader.decompress(stored[1:]) + reader.flush()).decode("utf-8")
-        assert hashlib.sha256(payload.encode("utf-8")).digest() == bytes(hash)
+        assert bytes(stored_bytes(conn, 2)[:1]) == b"\x02"
+        payload, hash = read_as_an_auditor(conn, 2)
+    assert hashlib.sha256(payload.encode("utf-8")).digest() == hash
+    assert '"seq":2' in payload
+
+
+def stored_bytes(conn, seq: int) -> bytes:  # type: ignore[no-untyped-def]
+    query = text("SELECT payload FROM audit_event WHERE seq = :seq")
+    return bytes(conn.execute(query, {"seq": seq}).scalar_one())
+
+
+def test_events_packed_before_zstandard_stay_readable_and_go_back_when_migrated_down(
+    api: Api, app, database_url: str
+) -> None:
+    some_history(api)
+    db = app.state.services.units.db
+    db.dispose()
+    config = alembic_config(database_url)
+    command.downgrade(config, "0025")
+    with db.engine.connect() as conn:
+        count = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
+        assert {stored_bytes(conn, seq)[0] for seq in range(1, count + 1)} == {1}
+        assert conn.execute(text("SELECT count(*) FROM audit_dictionary")).scalar_one() == 1
+    assert chain_of(app).ok
+    db.dispose()
+    command.upgrade(config, "head")
+    some_history(api, cases=1)
+    with db.engine.connect() as conn:
+        last = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
+        packed = {seq: stored_bytes(conn, seq)[0] for seq in range(1, last + 1)}
+        assert packed[1] == 1 and packed[last] == 2  # the old stay as they were, the new are zstd
+        for seq in (1, last):
+            payload, hash = read_as_an_auditor(conn, seq)
+            assert hashlib.sha256(payload.encode("utf-8")).digest() == hash
+    assert chain_of(app).ok
 
 
 def test_times_convert_exactly_to_microseconds_and_back() -> None:

@@ -29,9 +29,10 @@ from workflow.audit_chain import (
     problem_with,
 )
 
-# A stored event as the chain is read for checking: a plain tuple of its hash, its payload, and
-# then the indexed columns in the order of INDEXED, `at` spelled as the chain spells it (None
-# when the database cannot be sure it would read back as that time).
+# A stored event as the chain is read for checking: a plain tuple of its hash (the 32 bytes), its
+# payload (its text, or that text's UTF-8 bytes, which are what the hash covers), and then the
+# indexed columns in the order of INDEXED, `at` spelled as the chain spells it (None when the
+# database cannot be sure it would read back as that time).
 ChainRow = tuple[Any, ...]
 # The chain's indexed columns with `at` last: the database spells it, and may give up (None).
 INDEXED = (*(name for name in INDEXED_FIELDS if name != "at"), "at")
@@ -74,8 +75,9 @@ def check_rows(
     index = start
     for row in rows[start:] if start else rows:
         hash_, payload, seq = row[0], row[1], row[2]
-        data = payload.encode()
-        if sha256(data).hexdigest() != hash_ or seq != prev_seq + 1:
+        data = payload if type(payload) is bytes else payload.encode()
+        digest = sha256(data).digest()
+        if digest != hash_ or seq != prev_seq + 1:
             break
         try:
             body = decode(data)
@@ -92,9 +94,9 @@ def check_rows(
         # The whole line in NFC means every text in it is (JSON's own characters are ASCII and
         # compose with nothing); the reverse need not hold, so a line that is not in NFC goes to
         # the exact check, which looks at each text.
-        if version == 2 and not payload.isascii() and not normalized("NFC", payload):
+        if version == 2 and not data.isascii() and not normalized("NFC", data.decode()):
             break
-        prev_hash, prev_seq = hash_, seq
+        prev_hash, prev_seq = digest.hex(), seq
         index += 1
     else:
         return Checked(index - start, prev_hash, prev_seq, None)

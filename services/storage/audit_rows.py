@@ -7,7 +7,7 @@ from typing import cast
 
 from sqlmodel import Session, select
 
-from services.storage.audit_encoding import unpack_rows
+from services.storage.audit_encoding import readable_rows
 from services.storage.audit_log import AuditRepository
 from services.storage.models import AuditEvent
 from workflow.audit_chain import StoredEvent
@@ -15,17 +15,9 @@ from workflow.chain_check import INDEXED, ChainRow
 
 # `at` as the chain spells it (format_time of what the ORM reads), or NULL where that is not
 # certain, which sends the row to the exact check. SQLite keeps integer microseconds since 1970
-# (migration 0025): a whole second within the range strftime spells in four digits, then the
-# microseconds. PostgreSQL keeps a time, formatted here as format_time does.
-_SQLITE_AT = (
-    "CASE WHEN typeof(at) = 'integer' AND at >= 0 AND at < 253402300800000000"
-    " THEN strftime('%Y-%m-%dT%H:%M:%S', at / 1000000, 'unixepoch')"
-    " || printf('.%06dZ', at % 1000000) END"
-)
+# (migration 0025), spelled in Python (audit_encoding.readable_rows), which costs less than
+# strftime in SQL; PostgreSQL keeps a time, formatted here as format_time does.
 _PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-# The hash as hex, as the chain spells it; the payload is unpacked in Python, a batch at a time.
-_SQLITE_HASH = "lower(hex(hash))"
-_PG_HASH = "encode(hash, 'hex')"
 
 
 class ChainRepository:
@@ -37,16 +29,16 @@ class ChainRepository:
     ) -> Iterator[list[ChainRow]]:
         """The events after `after` (to `upto`) in sequence order, as batches of plain DBAPI
         tuples laid out as ChainRow: no ORM objects, and no conversion in Python but the
-        payloads' unpacking, for a cheap check of the whole chain."""
+        payloads' unpacking (and on SQLite the times' spelling), for a cheap check of the whole chain."""
         connection = self.session.connection()
         sqlite = connection.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
         columns = ", ".join(
             (
-                _SQLITE_HASH if sqlite else _PG_HASH,
+                "hash",
                 "CAST(payload AS BLOB)" if sqlite else "payload",
                 *INDEXED[:-1],
-                _SQLITE_AT if sqlite else _PG_AT,
+                "at" if sqlite else _PG_AT,
             )
         )
         bound = f" AND seq <= {mark}" if upto is not None else ""
@@ -62,7 +54,7 @@ class ChainRepository:
                 rows = cast(list[ChainRow], cursor.fetchall())
                 if not rows:
                     return
-                yield unpack_rows(rows)
+                yield readable_rows(rows, times_as_integers=sqlite)
                 last = rows[-1][2]
         finally:
             cursor.close()

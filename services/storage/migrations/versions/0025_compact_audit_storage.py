@@ -30,8 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.storage.audit_encoding import (
-    CURRENT_DICTIONARY,
-    DICTIONARIES,
+    PACKINGS,
     dictionary,
     from_microseconds,
     microseconds,
@@ -45,6 +44,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
+# This revision packs as it always did, whatever the current packing is now (0026 added one).
+PACKING = 1
 COLUMNS = "seq, at, case_id, kind, transition, actor_id, role, payload, hash"
 SQLITE_TABLE = """
 CREATE TABLE audit_event_new (
@@ -120,7 +121,9 @@ def _rebuild_sqlite(*, compact: bool) -> None:
     types = ("BIGINT", "BLOB", "BLOB") if compact else ("DATETIME", "TEXT", "VARCHAR(64)")
     op.execute(SQLITE_TABLE.format(at=types[0], payload=types[1], hash=types[2]))
     if compact:
-        _copy_sqlite(lambda r: _row(r, _sqlite_time_number(r[1]), pack(r[7]), bytes.fromhex(r[8])))
+        _copy_sqlite(
+            lambda r: _row(r, _sqlite_time_number(r[1]), pack(r[7], PACKING), bytes.fromhex(r[8]))
+        )
     else:
         _copy_sqlite(lambda r: _row(r, _sqlite_time_text(r[1]), unpack(r[7]), bytes(r[8]).hex()))
     # Dropping the table drops its indexes and triggers (DROP TABLE fires no DELETE trigger).
@@ -164,14 +167,13 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("bytes", sa.LargeBinary(), nullable=False),
     )
-    rows = [{"id": n, "sha256": sha, "bytes": dictionary(n)} for n, sha in DICTIONARIES.items()]
-    assert CURRENT_DICTIONARY in DICTIONARIES
+    rows = [{"id": PACKING, "sha256": PACKINGS[PACKING].sha256, "bytes": dictionary(PACKING)}]
     op.bulk_insert(table, rows)
     op.drop_index("ix_audit_event_at", table_name="audit_event")
     if op.get_bind().dialect.name == "postgresql":
         for name in ("audit_event", "audit_head"):
             op.execute(f"ALTER TABLE {name} ALTER COLUMN hash TYPE bytea USING decode(hash, 'hex')")
-        _repack_postgresql(lambda text: pack(str(text)), "bytea")
+        _repack_postgresql(lambda text: pack(str(text), PACKING), "bytea")
     else:
         _rebuild_sqlite(compact=True)
 
