@@ -5,8 +5,8 @@
 Prints, each measured in this run:
 - the time of a sweep with nothing due at SMALL and at LARGE open cases with pending deadlines,
   and their ratio (DESIGN.md: the same order; an indexed query, never a scan);
-- the rate of firing FIRE due deadlines, in the keeper's batches (each deadline its own savepoint
-  and audit event), against bare transactions that update one row and insert one;
+- the rate of firing FIRE due deadlines, in the keeper's batches (each deadline its own audited
+  step and event), against bare transactions that update one row and insert one;
 - the resident memory of a `grantflow scheduler` process at 0 and at LARGE pending deadlines
   (DESIGN.md: memory does not grow with the number of cases).
 """
@@ -156,8 +156,8 @@ def scheduler_rss_mb(url: str) -> float:
 
 
 def firing_rate(url: str, count: int) -> float:
-    """Deadlines fired per second by one keeper, in its batches (one commit each on SQLite, each
-    deadline a savepoint and an audit event of its own; on PostgreSQL a batch is one deadline)."""
+    """Deadlines fired per second by one keeper, in its batches (one commit each, each deadline
+    an audited step and an event of its own)."""
     clock = SettableClock(
         dt.datetime.now(dt.UTC) + dt.timedelta(days=5 * 365)
     )  # every period has ended

@@ -226,7 +226,7 @@ def run(database: str, pg: str | None, args: argparse.Namespace) -> None:
         # Issue 16: firing at least 1/10 of a bare transaction's rate (1/4 on PostgreSQL).
         fire_bar = 10 if pg is None else 4
         say(
-            f"| firing due deadlines | {fire:.0f} per second ({args.fire:,} fired, in batches, each its own savepoint and audit event) | {bare:.0f} bare transactions per second | {bare / fire:.1f}x the cost | at most {fire_bar}x: {holds(bare / fire <= fire_bar)} |"
+            f"| firing due deadlines | {fire:.0f} per second ({args.fire:,} fired, in batches, each its own audited step and event) | {bare:.0f} bare transactions per second | {bare / fire:.1f}x the cost | at most {fire_bar}x: {holds(bare / fire <= fire_bar)} |"
         )
         say(verified.row())
         for row in at_size_reads.rows(at_size, args.large, file_size, pg_size):

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from services.auditing.signing import DailyHeadSigning, signing_key
@@ -109,6 +110,46 @@ def test_two_failing_deadlines_become_incidents_while_a_hundred_others_fire(
         "caseworker", f"/incidents/{by_case[orphan]['id']}/retry", json={"reason": "once more"}
     )
     assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
+
+
+def test_a_batch_that_all_fires_takes_no_savepoint_and_one_that_fails_keeps_one_copy_of_each_step(
+    api: Api, app, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch runs its steps without savepoints; when one step fails, that attempt is rolled
+    back whole and the batch runs again with a savepoint a step: each healthy deadline still
+    fires once, with one event each, and the failing one alone becomes an incident."""
+    units = app.state.services.units
+    first = seed_granted_cases(units, 5, "dua-2021", clock.now() - dt.timedelta(hours=1))
+    keeper = DeadlineKeeper(app.state.services, worker="test-keeper")
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent.append(statement.split(None, 1)[0].upper())
+
+    event.listen(units.db.engine, "before_cursor_execute", note)
+    try:
+        assert keeper.sweep().fired == 5
+        assert "SAVEPOINT" not in sent
+        second = seed_granted_cases(units, 5, "dua-2021", clock.now() - dt.timedelta(hours=1))
+        effects = app.state.services.catalogue.engine._effects
+        schedule = effects["schedule_final_report"]
+
+        def raises_for_one_case(case, request, out):  # type: ignore[no-untyped-def]
+            if case.id == second[2]:
+                raise RuntimeError("the report rule cannot be computed for this case")
+            return schedule(case, request, out)
+
+        monkeypatch.setitem(effects, "schedule_final_report", raises_for_one_case)
+        sent.clear()
+        result = keeper.sweep()
+    finally:
+        event.remove(units.db.engine, "before_cursor_execute", note)
+    assert (result.fired, result.failed) == (4, 1)
+    assert "SAVEPOINT" in sent
+    fired = [*first, *(case for case in second if case != second[2])]
+    assert end_period_events(app) == Counter(fired), "each exactly once"
+    assert api.get("caseworker", "/incidents").json()["total"] == 1
+    assert chain_of(app).ok
 
 
 def test_a_deadline_that_keeps_failing_backs_off_then_waits_for_a_person(
