@@ -119,14 +119,21 @@ def test_a_search_by_time_finds_the_bounds_without_an_index(api: Api, app, clock
     assert later and earlier and none == []
 
 
-def test_migrating_down_and_up_again_keeps_the_chain_verifiable(
-    api: Api, app, database_url: str
-) -> None:
+def history_migrated_down(api: Api, app, database_url: str, revision: str):  # type: ignore[no-untyped-def]
+    """Some history written at head, then the database taken down to `revision`: its
+    Database (disposed) and the Alembic config, to come back up with."""
     some_history(api)
     db = app.state.services.units.db
     db.dispose()
     config = alembic_config(database_url)
-    command.downgrade(config, "0024")
+    command.downgrade(config, revision)
+    return db, config
+
+
+def test_migrating_down_and_up_again_keeps_the_chain_verifiable(
+    api: Api, app, database_url: str
+) -> None:
+    db, config = history_migrated_down(api, app, database_url, "0024")
     with db.engine.connect() as conn:
         payload, hash = conn.execute(
             text("SELECT payload, hash FROM audit_event WHERE seq = 5")
@@ -188,11 +195,7 @@ def stored_bytes(conn, seq: int) -> bytes:  # type: ignore[no-untyped-def]
 def test_events_packed_before_zstandard_stay_readable_and_go_back_when_migrated_down(
     api: Api, app, database_url: str
 ) -> None:
-    some_history(api)
-    db = app.state.services.units.db
-    db.dispose()
-    config = alembic_config(database_url)
-    command.downgrade(config, "0025")
+    db, config = history_migrated_down(api, app, database_url, "0025")
     with db.engine.connect() as conn:
         count = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
         assert {stored_bytes(conn, seq)[0] for seq in range(1, count + 1)} == {1}
