@@ -4,6 +4,7 @@ of work."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -158,18 +159,13 @@ class DeadlineKeeper:
                     later.append(deadline.id)  # someone holds its case
                     continue
                 now = self.clock.now()
-                if not apart:
-                    try:
-                        case = cases.get(deadline.case_id) if deadline.case_id else None
-                        outcomes.append(self._fire(uow, deadline, now, case))
-                    except Exception as error:
-                        raise _StepFailed from error
-                    continue
                 try:
-                    with uow.step():
+                    with uow.step() if apart else contextlib.nullcontext():
                         case = cases.get(deadline.case_id) if deadline.case_id else None
                         outcomes.append(self._fire(uow, deadline, now, case))
                 except Exception as error:
+                    if not apart:
+                        raise _StepFailed from error
                     uow.claims.undone(deadline)
                     if together and uow.claims.would_wait(error):
                         later.append(deadline.id)
