@@ -30,24 +30,21 @@ class Packing:
     sha256: str
 
 
+# The preset dictionary the packings share: a file of this package and its pinned SHA-256.
+VOCABULARY_1 = (
+    "audit_dictionary_1.txt",
+    "adef791b486908d7f202e9151483790ca00c702c9eb2896e4943fddcbe527004",
+)
 # The packings, by the id stored as each payload's first byte. A shipped packing never changes
 # (stored payloads name it by id): a better one is added under the next id, and rows packed
 # the older way stay readable as they are.
 PACKINGS = {
     # Raw DEFLATE (RFC 1951; no zlib header or checksum: the event's SHA-256 covers its text).
-    1: Packing(
-        "deflate",
-        "audit_dictionary_1.txt",
-        "adef791b486908d7f202e9151483790ca00c702c9eb2896e4943fddcbe527004",
-    ),
+    1: Packing("deflate", *VOCABULARY_1),
     # The same dictionary as a Zstandard (RFC 8878) raw-content dictionary, the frame stored
     # without its 4-byte magic number: as small, but unpacked in about half the time, which is
     # what verifying a long chain spends most on (issue 16, bench/verification.py).
-    2: Packing(
-        "zstd",
-        "audit_dictionary_1.txt",
-        "adef791b486908d7f202e9151483790ca00c702c9eb2896e4943fddcbe527004",
-    ),
+    2: Packing("zstd", *VOCABULARY_1),
 }
 CURRENT_PACKING = 2
 WBITS = -15
@@ -169,13 +166,15 @@ def readable_rows(rows: list[tuple[Any, ...]], times_as_integers: bool) -> list[
     common case (the current packing, whole bytes) is unpacked inline and left as UTF-8 bytes,
     which is what the check hashes; anything else goes through `unpack`, which names what is
     wrong, as text."""
-    current, inline = CURRENT_PACKING, _zstd_unpacker(CURRENT_PACKING)
+    current = CURRENT_PACKING
+    # Inline only where the current packing is zstd; any other goes through `unpack`, slower.
+    inline = _zstd_unpacker(current) if PACKINGS[current].method == "zstd" else None
     spell = _time_speller() if times_as_integers else None
     unpacked = []
     for row in rows:
         data = row[1]
         payload: bytes | str | None = None
-        if type(data) is bytes and data and data[0] == current:
+        if inline is not None and type(data) is bytes and data and data[0] == current:
             with contextlib.suppress(zstandard.ZstdError):
                 payload = _unzstd(inline, memoryview(data)[1:])
         at = row[-1] if spell is None else spell(row[-1])
