@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 
 from services.cases.views import creation_snapshot
 from services.schemas import CasePublic, Party
-from services.storage.audit_encoding import microseconds, pack
+from services.storage.audit_encoding import pack
 from services.storage.keeping import Deadline
 from services.storage.models import AuditEvent, Case, CaseParty, Decision
+from services.storage.types import microseconds
 from workflow.audit_chain import canonical, event_body, hash_of
 from workflow.case import ZERO
 from workflow.deadlines import end_of_day
@@ -124,7 +125,6 @@ class BatchMaker:
     def batch(self, first_id: int, size: int) -> Batch:
         rng, staff, rule = self.rng, self.staff, f"{self.programme}#deadlines.period_end"
         when, day, money = self._formats()
-        event_time = microseconds if self.sqlite else when
         after_seq, seq, prev, at = self.seq, self.seq, self.hash, self.at
         rows: dict[Any, list[tuple[Any, ...]]] = {model: [] for model in COLUMNS}
         committed = ZERO
@@ -164,9 +164,8 @@ class BatchMaker:
                 body = event_body(seq=seq, prev_hash=prev, at=at, **step)
                 payload = canonical(body)
                 prev = hash_of(payload)
-                # Stored as the audit table's types store them (migration 0025).
                 rows[AuditEvent].append(
-                    (seq, event_time(at), case_id, body["kind"].value, body["transition"],
+                    (seq, when(at), case_id, body["kind"].value, body["transition"],
                      body["actor_id"], body["role"], pack(payload), bytes.fromhex(prev))
                 )  # fmt: skip
         self.seq, self.hash, self.at = seq, prev, at
@@ -176,8 +175,8 @@ class BatchMaker:
         self,
     ) -> tuple[Callable[[dt.datetime], Any], Callable[[dt.date], Any], Callable[[Decimal], int]]:
         """How a time, a day and an amount reach the driver, as the column types would send them
-        (times in UTC, naive text on SQLite; money in öre); the types' per-value work is most of
-        the cost at a million rows."""
+        (times in UTC, whole microseconds on SQLite; money in öre); the types' per-value work is
+        most of the cost at a million rows."""
 
         def money(amount: Decimal) -> int:
             return int(amount * 100)
@@ -185,10 +184,7 @@ class BatchMaker:
         if not self.sqlite:
             return (lambda at: at), (lambda d: d), money
 
-        def when(at: dt.datetime) -> str:
-            return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return when, dt.date.isoformat, money
+        return microseconds, dt.date.isoformat, money
 
 
 def _events(

@@ -12,16 +12,10 @@ import zstandard
 from alembic import command
 from sqlalchemy import text
 
-from services.storage.audit_encoding import (
-    CURRENT_PACKING,
-    PACKINGS,
-    from_microseconds,
-    microseconds,
-    pack,
-    unpack,
-)
+from services.storage.audit_encoding import CURRENT_PACKING, PACKINGS, pack, unpack
 from services.storage.audit_log import EventFilter
 from services.storage.migrate import alembic_config
+from services.storage.types import from_microseconds, microseconds
 from tests.support import Api, chain_of, edit_stored_payload, stored_payload
 from workflow.audit_chain import hash_of
 

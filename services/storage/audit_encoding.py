@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import threading
 import time
@@ -15,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 import zstandard
-from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, cast, type_coerce
+from sqlalchemy import Column, LargeBinary, cast, type_coerce
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -51,7 +50,6 @@ WBITS = -15
 DEFLATE_LEVEL = 9
 # Level 9 packs within a few bytes of level 19 at a tenth of its cost per event.
 ZSTD_LEVEL = 9
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 UNREADABLE = "[stored payload unreadable: {}]"
 # Integer microseconds below this are a time from 1970 to 9999, spelled with a four-digit year.
 _LAST_MICROSECOND = 253402300800000000
@@ -200,16 +198,6 @@ def _time_speller() -> Callable[[Any], str | None]:
     return spell
 
 
-def microseconds(at: dt.datetime) -> int:
-    if at.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    return (at - EPOCH) // dt.timedelta(microseconds=1)
-
-
-def from_microseconds(value: int) -> dt.datetime:
-    return EPOCH + dt.timedelta(microseconds=value)
-
-
 class PackedPayload(TypeDecorator[str]):
     """An event's canonical text: a dictionary id byte, then the text DEFLATEd against it."""
 
@@ -239,33 +227,3 @@ class RawHash(TypeDecorator[str]):
 
     def process_result_value(self, value: bytes | None, dialect: Any) -> str | None:
         return None if value is None else bytes(value).hex()
-
-
-class AuditTime(TypeDecorator[dt.datetime]):
-    """An aware time in UTC: on SQLite integer microseconds since 1970 (8 bytes, not 26 of
-    text), on PostgreSQL a timestamptz, which is 8 bytes already."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(DateTime(timezone=True))
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return microseconds(value)
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, int):
-            return from_microseconds(value)
-        at: dt.datetime = value
-        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)

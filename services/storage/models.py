@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from services.storage.audit_encoding import AuditTime, PackedPayload, RawHash
+from services.storage.audit_encoding import PackedPayload, RawHash
 from services.storage.types import SEQ_TYPE, MoneyAmount, UTCDateTime
 
 
@@ -264,7 +264,7 @@ class AuditEvent(SQLModel, table=True):
     )
 
     seq: int = Field(sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=False))
-    at: dt.datetime = Field(sa_type=AuditTime)  # no index: events are in time order (0025)
+    at: dt.datetime = Field(sa_type=UTCDateTime)  # no index: events are in time order (0025)
     case_id: int | None = Field(default=None)
     kind: str = Field(description="created, transition, refusal or fact")
     transition: str | None = None
@@ -282,7 +282,7 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, sa_type=BigInteger)
     hash: str = Field(sa_type=RawHash)  # as the event's, which a trigger copies here (0023)
-    at: dt.datetime | None = Field(default=None, sa_type=AuditTime, nullable=True)
+    at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class IdempotencyRecord(SQLModel, table=True):

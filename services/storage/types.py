@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
 
 CENTS = Decimal("0.01")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # The audit log's sequence: on SQLite an INTEGER key is the table's rowid, so the table keeps no
 # second key and no index from one to the other (migration 0024).
 SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
@@ -35,21 +36,43 @@ class MoneyAmount(TypeDecorator[Decimal]):
         return (Decimal(value) / 100).quantize(CENTS)
 
 
+def microseconds(at: dt.datetime) -> int:
+    """An aware time as whole microseconds since 1970 in UTC, as SQLite stores it."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return (at - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def from_microseconds(value: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=value)
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """An aware datetime, stored in UTC; SQLite hands back naive values, which are UTC by construction."""
+    """An aware time in UTC: on SQLite whole microseconds since 1970 (8 bytes, where text took
+    26, in every row and index that holds it: migrations 0025 and 0027), on PostgreSQL a
+    timestamptz, which is 8 bytes already. Either sorts and compares as the time does."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> Any:
         if value is None:
             return None
+        if dialect.name == "sqlite":
+            return microseconds(value)
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        if isinstance(value, int):
+            return from_microseconds(value)
+        at: dt.datetime = value
+        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)

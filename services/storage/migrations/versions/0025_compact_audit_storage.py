@@ -29,14 +29,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from services.storage.audit_encoding import (
-    PACKINGS,
-    dictionary,
-    from_microseconds,
-    microseconds,
-    pack,
-    unpack,
-)
+from services.storage.audit_encoding import PACKINGS, dictionary, pack, unpack
+from services.storage.types import from_microseconds, microseconds
 
 revision: str = "0025"
 down_revision: str | None = "0024"
