@@ -52,7 +52,8 @@ def generate_cases(
 
     A second process encodes and hashes the next batch while this one writes the last, so
     generation must be the only writer while it runs: a batch that finds the chain moved on by
-    someone else stops it.
+    someone else stops it. On SQLite the loaded tables' indexes that are not unique are made
+    again after the load (BulkRepository.set_indexes_aside), so reads slow down while it runs.
     """
     units, clock = services.units, services.clock
     config = services.catalogue.programme(programme)
@@ -90,14 +91,22 @@ def generate_cases(
     ]
     made = events = 0
     tables = [model.__table__.name for model in COLUMNS]  # type: ignore[attr-defined]
-    for batch in _made_elsewhere(maker, sizes):
+    with units.writing() as uow:
+        aside = uow.bulk.set_indexes_aside(tables)
+        uow.commit()
+    try:
+        for batch in _made_elsewhere(maker, sizes):
+            with units.writing() as uow:
+                _write(uow, batch, maker.programme_id)
+                uow.commit()
+            made += batch.cases
+            events += len(batch.rows[AuditEvent])
+            if progress:
+                progress(batch.cases)
+    finally:  # a load that stops half way leaves its rows, and the indexes over them
         with units.writing() as uow:
-            _write(uow, batch, maker.programme_id)
+            uow.bulk.make_indexes(aside)
             uow.commit()
-        made += batch.cases
-        events += len(batch.rows[AuditEvent])
-        if progress:
-            progress(batch.cases)
     with units.writing() as uow:
         uow.bulk.settle(tables)
     if units.is_sqlite:  # the large cache goes with the connections that were given it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 
 from services.generate import generate_cases
@@ -59,3 +59,27 @@ def test_the_service_writes_on_after_a_generated_chain(app, api: Api) -> None:
     after = api.move("caseworker", 600, "end_period")
     assert after["state"] == "reporting"
     assert chain_of(app).ok
+
+
+def test_generation_leaves_every_index_as_the_migrations_made_it(app, api: Api) -> None:
+    def indexes() -> list[tuple[str, str, str | None]]:
+        with tables(app) as session:
+            if app.state.services.units.is_sqlite:
+                query = "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index'"
+            else:
+                query = "SELECT indexname, tablename, indexdef FROM pg_indexes"
+            return sorted(tuple(row) for row in session.execute(text(query)).all())
+
+    before = indexes()
+    generate_cases(app.state.services, 300, programme="dua-2021", batch_size=100)
+    assert indexes() == before
+    assert any(name == "ix_audit_event_transition_seq" for name, _table, _sql in before)
+    with tables(app) as session:  # and the planner finds them: the history reads by index
+        plan = session.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT seq FROM audit_event WHERE case_id = 5 ORDER BY seq"
+                if app.state.services.units.is_sqlite
+                else "EXPLAIN SELECT seq FROM audit_event WHERE case_id = 5 ORDER BY seq"
+            )
+        ).all()
+    assert "ix_audit_event_case_seq" in " ".join(str(row) for row in plan)
