@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from services.cases.views import creation_snapshot
 from services.schemas import CasePublic, Party
+from services.storage.audit_codes import KIND_CODES, ROLE_CODES
 from services.storage.audit_encoding import pack
 from services.storage.keeping import Deadline
 from services.storage.models import AuditEvent, Case, CaseParty, Decision
@@ -165,8 +166,9 @@ class BatchMaker:
                 payload = canonical(body)
                 prev = hash_of(payload)
                 rows[AuditEvent].append(
-                    (seq, when(at), case_id, body["kind"].value, body["transition"],
-                     body["actor_id"], body["role"], pack(payload), bytes.fromhex(prev))
+                    (seq, when(at), case_id, KIND_CODES[body["kind"]], body["transition"],
+                     body["actor_id"], ROLE_CODES[body["role"]], pack(payload),
+                     bytes.fromhex(prev))
                 )  # fmt: skip
         self.seq, self.hash, self.at = seq, prev, at
         return Batch(size, rows, after_seq, seq, prev, at, committed)

@@ -99,7 +99,7 @@ def test_update_delete_and_truncate_on_the_audit_table_are_refused_by_the_databa
     api: Api, app
 ) -> None:
     declined_case(api)
-    statements = ["UPDATE audit_event SET role = 'admin'", "DELETE FROM audit_event"]
+    statements = ["UPDATE audit_event SET case_id = case_id", "DELETE FROM audit_event"]
     if not app.state.services.units.db.is_sqlite:
         statements.append("TRUNCATE audit_event")  # SQLite has no TRUNCATE; its DELETE is refused
     for statement in statements:

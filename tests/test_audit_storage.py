@@ -1,5 +1,5 @@
-"""The audit table stored compactly (migrations 0025 and 0026): packed payloads, raw hashes,
-integer times."""
+"""The audit table stored compactly (migrations 0025, 0026 and 0028): packed payloads, raw
+hashes, integer times, kinds and roles as numbers."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ import zstandard
 from alembic import command
 from sqlalchemy import text
 
+from services.storage.audit_codes import KIND_CODES, NO_CODE, ROLE_CODES
 from services.storage.audit_encoding import CURRENT_PACKING, PACKINGS, pack, unpack
 from services.storage.audit_log import EventFilter
 from services.storage.migrate import alembic_config
 from services.storage.types import from_microseconds, microseconds
 from tests.support import Api, chain_of, edit_stored_payload, stored_payload
+from workflow.actors import Role
 from workflow.audit_chain import hash_of
+from workflow.statuses import EventKind
 
 
 def some_history(api: Api, cases: int = 3) -> None:
@@ -194,7 +197,9 @@ def test_events_packed_before_zstandard_stay_readable_and_go_back_when_migrated_
         count = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
         assert {stored_bytes(conn, seq)[0] for seq in range(1, count + 1)} == {1}
         assert conn.execute(text("SELECT count(*) FROM audit_dictionary")).scalar_one() == 1
-    assert chain_of(app).ok
+        for seq, hash in conn.execute(text("SELECT seq, hash FROM audit_event")).all():
+            text_of = unpack(stored_bytes(conn, seq)).encode("utf-8")
+            assert hashlib.sha256(text_of).digest() == bytes(hash)  # as 0025 reads them
     db.dispose()
     command.upgrade(config, "head")
     some_history(api, cases=1)
@@ -214,3 +219,55 @@ def test_times_convert_exactly_to_microseconds_and_back() -> None:
         dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
     ):
         assert from_microseconds(microseconds(at)) == at
+
+
+def test_every_kind_and_role_has_a_number_and_the_database_says_which(app) -> None:
+    assert set(KIND_CODES) == {kind.value for kind in EventKind}
+    assert set(ROLE_CODES) == {role.value for role in Role}
+    for codes in (KIND_CODES, ROLE_CODES):
+        assert len(set(codes.values())) == len(codes) and NO_CODE not in codes.values()
+    with app.state.services.units.db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT column_name, code, name FROM audit_code")).all()
+    assert sorted(stored) == sorted(
+        [("kind", code, name) for name, code in KIND_CODES.items()]
+        + [("role", code, name) for name, code in ROLE_CODES.items()]
+    )
+
+
+def test_kind_and_role_are_stored_as_numbers_and_searched_by_name(api: Api, app) -> None:
+    some_history(api, cases=1)
+    with app.state.services.units.db.engine.connect() as conn:
+        kind, role = conn.execute(
+            text("SELECT kind, role FROM audit_event WHERE transition = 'invite'")
+        ).one()
+    assert (kind, role) == (KIND_CODES["transition"], ROLE_CODES["caseworker"])
+    with app.state.services.units.reading() as uow:
+        found = uow.audit.search(EventFilter(role="caseworker", kind="transition"), 0, 100)
+        nobody = uow.audit.search(EventFilter(role="no such role"), 0, 100)
+    assert [(e.kind, e.role, e.transition) for e in found] == [
+        ("transition", "caseworker", "invite")
+    ]
+    assert nobody == []
+    db = app.state.services.units.db
+    with db.engine.begin() as conn:  # a role changed in the column alone is an edit too
+        guard_aside(conn, db.is_sqlite)
+        conn.execute(
+            text("UPDATE audit_event SET role = :admin WHERE seq = :seq"),
+            {"admin": ROLE_CODES["admin"], "seq": found[0].seq},
+        )
+    result = chain_of(app)
+    assert not result.ok and result.first_bad_seq == found[0].seq
+
+
+def test_kind_and_role_go_back_to_words_when_migrated_down(api: Api, app, database_url: str):  # type: ignore[no-untyped-def]
+    db, config = history_migrated_down(api, app, database_url, "0027")
+    with db.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT kind, role FROM audit_event WHERE transition = 'invite'")
+        ).all()
+    assert set(stored) == {("transition", "caseworker")}
+    db.dispose()
+    command.upgrade(config, "head")
+    assert chain_of(app).ok
+    some_history(api, cases=1)
+    assert chain_of(app).ok

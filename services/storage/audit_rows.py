@@ -7,6 +7,7 @@ from typing import cast
 
 from sqlmodel import Session, select
 
+from services.storage.audit_codes import KIND_CODES, ROLE_CODES, decoded_in_sql
 from services.storage.audit_encoding import readable_rows
 from services.storage.audit_log import AuditRepository
 from services.storage.models import AuditEvent
@@ -18,6 +19,8 @@ from workflow.chain_check import INDEXED, ChainRow
 # (migration 0025), spelled in Python (audit_encoding.readable_rows), which costs less than
 # strftime in SQL; PostgreSQL keeps a time, formatted here as format_time does.
 _PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+# `kind` and `role` are stored as numbers (migration 0028), compared with the payload as names.
+_DECODED = {"kind": decoded_in_sql("kind", KIND_CODES), "role": decoded_in_sql("role", ROLE_CODES)}
 
 
 class ChainRepository:
@@ -37,7 +40,7 @@ class ChainRepository:
             (
                 "hash",
                 "CAST(payload AS BLOB)" if sqlite else "payload",
-                *INDEXED[:-1],
+                *(_DECODED.get(name, name) for name in INDEXED[:-1]),
                 "at" if sqlite else _PG_AT,
             )
         )

@@ -24,7 +24,8 @@ def _handling() -> Any:
         select(AuditEvent.actor_id)
         .where(
             col(AuditEvent.case_id) == bindparam("case_id"),
-            col(AuditEvent.role) == bindparam("role"),
+            # Its own parameter: the audit table stores a role as a number (0028), users as a word.
+            col(AuditEvent.role) == bindparam("event_role"),
             or_(col(AuditEvent.kind) == "transition", col(AuditEvent.kind) == "amended"),
         )
         .order_by(col(AuditEvent.seq).desc())
@@ -155,7 +156,9 @@ class MailRepository:
     def handling(self, case_id: int, role: str) -> list[User]:
         """The active person of `role` who last moved or amended the case; if there is none,
         every active person of that role (one query either way)."""
-        found = self.session.exec(HANDLING, params={"case_id": case_id, "role": role})
+        found = self.session.exec(
+            HANDLING, params={"case_id": case_id, "role": role, "event_role": role}
+        )
         return list(found)
 
     def parties(self, case_id: int, *, lead_only: bool) -> list[Organisation]:

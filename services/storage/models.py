@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from services.storage.audit_codes import KindCode, RoleCode
 from services.storage.audit_encoding import PackedPayload, RawHash
 from services.storage.types import SEQ_TYPE, MoneyAmount, UTCDateTime
 
@@ -266,10 +267,10 @@ class AuditEvent(SQLModel, table=True):
     seq: int = Field(sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=False))
     at: dt.datetime = Field(sa_type=UTCDateTime)  # no index: events are in time order (0025)
     case_id: int | None = Field(default=None)
-    kind: str = Field(description="created, transition, refusal or fact")
+    kind: str = Field(sa_type=KindCode, description="created, transition, refusal or fact")
     transition: str | None = None
     actor_id: int | None = None
-    role: str
+    role: str = Field(sa_type=RoleCode)  # kind and role stored as small numbers (0028)
     payload: str = Field(sa_type=PackedPayload)
     hash: str = Field(sa_type=RawHash)
 
