@@ -71,9 +71,3 @@ class KindCode(_Coded):
 class RoleCode(_Coded):
     cache_ok = True
     codes = ROLE_CODES
-
-
-def decoded_in_sql(column: str, codes: dict[str, int]) -> str:
-    """SQL that reads a coded column as its name, for readers that take plain rows."""
-    cases = " ".join(f"WHEN {code} THEN '{name}'" for name, code in codes.items())
-    return f"CASE {column} {cases} END"
