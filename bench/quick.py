@@ -7,6 +7,9 @@ on PostgreSQL, each printed with its target and whether it holds.
 Targets (issue 16): an audited transition over HTTP on SQLite at >= 0.4x the lean endpoint's
 rate; on PostgreSQL >= 2x the naive endpoint's; at most 8 statements per transition, token check
 included. The rates are measured side by side in rounds that alternate between the servers.
+Beside them, with no target, grantflow's cheapest authenticated request (`GET /cases/{id}`: the
+token, one read, the answer) in the same rounds: no transition costs less, so it shows how much
+of the lean endpoint's rate the request path leaves before a transition does anything.
 """
 
 from __future__ import annotations
@@ -63,6 +66,16 @@ def statement_counts(url: str, tmp: str) -> dict[str, int]:
     return counts
 
 
+def read_floor_line(rates: Rates) -> str:
+    """The cheapest authenticated request beside the lean endpoint: a floor, with no target."""
+    assert rates.lean is not None and rates.read is not None
+    return (
+        f"| one authenticated read, GET /cases/{{id}}, {rates.workers} worker, {rates.clients} clients"
+        f" | {rates.read:.0f}/s | lean endpoint {rates.lean:.0f}/s | {rates.read / rates.lean:.2f}x"
+        " | none: no transition costs less |"
+    )
+
+
 def run(database: str, pg: str | None, requests: int) -> list[str]:
     lines = [f"## {database}", ""]
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,6 +86,7 @@ def run(database: str, pg: str | None, requests: int) -> list[str]:
             fresh_database(tmp, "quick", pg),
             fresh_database(tmp, "naive", pg, migrate=False),
             lean_url=fresh_database(tmp, "lean", pg, migrate=False),
+            read_floor=True,
         )
     assert rates.lean is not None
     lines += [
@@ -101,6 +115,7 @@ def run(database: str, pg: str | None, requests: int) -> list[str]:
         )
         + " |"
     )
+    lines.append(read_floor_line(rates))
     for name, count in counts.items():
         lines.append(
             f"| statements for one {name} | {count} | budget {BUDGET} | {count / BUDGET:.2f}x | <= {BUDGET}: {holds(count <= BUDGET)} |"
@@ -121,7 +136,7 @@ def main() -> None:
     out: list[str] = []
     if args.only != "postgresql":
         out += run("SQLite", None, args.requests)
-        print("\n".join(out[-8:]), flush=True)
+        print("\n".join(out[-9:]), flush=True)
     if args.only != "sqlite":
         try:
             out += run("PostgreSQL", args.postgres_url, args.requests)

@@ -176,10 +176,12 @@ def one_run(
     rounds: int = 4,
     lean_url: str | None = None,
     sampler: Callable[[], Any] | None = None,
+    read_floor: bool = False,
 ) -> Rates:
     """`requests` to each server, in `rounds` that alternate between them with all running, so
     the machine's drift over the run falls on each alike. With `lean_url`, the lean endpoint runs
-    too; `sampler`, if given, is a context manager entered around grantflow's rounds."""
+    too; with `read_floor`, grantflow's `GET /cases/{id}` on the same cases (`Rates.read`);
+    `sampler`, if given, is a context manager entered around grantflow's rounds."""
     token, groups = prepare_grantflow(gf_url, cases_per_client=20, clients=clients)
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -196,18 +198,20 @@ def one_run(
             return client.post(propose, json=DECISION, headers=auth)
         return client.post(give_back, json={"reason": "bench"}, headers=auth)
 
+    def read(client: httpx.Client, c: int, i: int) -> httpx.Response:
+        return client.get(f"/cases/{groups[c][max(i, 0) % len(groups[c])]}", headers=auth)
+
     def bump(client: httpx.Client, c: int, i: int) -> httpx.Response:
         return client.post(f"/counters/{c * 20 + (max(i, 0) // 2) % 20 + 1}/bump")
 
     baseline_app.prepare(base_url)
+    grantflow = {"GRANTFLOW_DATABASE_URL": gf_url, "GRANTFLOW_RUN_SCHEDULER": "false"}
     servers = {
         "naive": ("bench.baseline_app:create_app", {"BASELINE_DATABASE_URL": base_url}, bump),
-        "grantflow": (
-            "services.api.app:create_app",
-            {"GRANTFLOW_DATABASE_URL": gf_url, "GRANTFLOW_RUN_SCHEDULER": "false"},
-            fire,
-        ),
+        "grantflow": ("services.api.app:create_app", grantflow, fire),
     }
+    if read_floor:
+        servers["read"] = ("services.api.app:create_app", grantflow, read)
     if lean_url is not None:
         baseline_app.prepare(lean_url)
         servers["lean"] = ("bench.lean_app:create_app", {"BASELINE_DATABASE_URL": lean_url}, bump)
@@ -225,7 +229,9 @@ def one_run(
                     seconds[name] += per_round / drive(bases[name], clients, per_round, request)
     done = per_round * rounds
     rates = {name: done / took for name, took in seconds.items()}
-    return Rates(clients, rates.get("lean"), rates["naive"], rates["grantflow"])
+    return Rates(
+        clients, rates.get("lean"), rates["naive"], rates["grantflow"], read=rates.get("read")
+    )
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,9 @@ class Rates:
     naive: float
     grantflow: float
     workers: int = 1
+    # grantflow's cheapest authenticated request, GET /cases/{id}, in the same rounds: token,
+    # one read, the answer. No transition can cost less, so it bounds what the bars can reach.
+    read: float | None = None
 
 
 def bench_machine(repeat: int = 2000) -> tuple[float, float]:
