@@ -7,7 +7,7 @@ import hashlib
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -157,19 +157,25 @@ def unpack(data: bytes | memoryview | str | None) -> str:
         return UNREADABLE.format(error)
 
 
+Row = tuple[Any, ...]
+
+
+def _as_read(row: Row, payload: bytes | str, at: Any) -> Row:
+    return (row[0], payload, *row[2:-1], at)
+
+
 def readable_rows(
-    rows: list[tuple[Any, ...]],
+    rows: list[Row],
     times_as_integers: bool,
-    names: Mapping[int, Mapping[int, str]] | None = None,
-) -> list[tuple[Any, ...]]:
+    laid_out: Callable[[Row, bytes | str, Any], Row] = _as_read,
+) -> list[Row]:
     """The chain's rows (audit_rows.ChainRepository) made checkable, a batch at a time: the
-    payload (column 1) unpacked; where the database keeps integer microseconds, the time
-    (the last column) spelled as the chain spells it, or None where that is not certain; and
-    each coded column (`names`: by position, each number's name) read as its name, or None
-    for a number with no name. The common case (the current packing, whole bytes) is unpacked
-    inline and left as UTF-8 bytes, which is what the check hashes; anything else goes through
-    `unpack`, which names what is wrong, as text."""
-    coded = [(position - 2, table.get) for position, table in (names or {}).items()]
+    payload (column 1) unpacked and, where the database keeps integer microseconds, the time
+    (the last column) spelled as the chain spells it, or None where that is not certain; each
+    row then `laid_out(row, payload, time)`, which may read other columns too. The common case
+    (the current packing, whole bytes) is unpacked inline and left as UTF-8 bytes, which is
+    what the check hashes; anything else goes through `unpack`, which names what is wrong, as
+    text."""
     current = CURRENT_PACKING
     # Inline only where the current packing is zstd; any other goes through `unpack`, slower.
     inline = _zstd_unpacker(current) if PACKINGS[current].method == "zstd" else None
@@ -182,10 +188,7 @@ def readable_rows(
             with contextlib.suppress(zstandard.ZstdError):
                 payload = _unzstd(inline, memoryview(data)[1:])
         at = row[-1] if spell is None else spell(row[-1])
-        middle = list(row[2:-1])
-        for position, name_of in coded:
-            middle[position] = name_of(middle[position])
-        unpacked.append((row[0], unpack(data) if payload is None else payload, *middle, at))
+        unpacked.append(laid_out(row, unpack(data) if payload is None else payload, at))
     return unpacked
 
 
