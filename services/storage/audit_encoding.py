@@ -160,14 +160,10 @@ def unpack(data: bytes | memoryview | str | None) -> str:
 Row = tuple[Any, ...]
 
 
-def _as_read(row: Row, payload: bytes | str, at: Any) -> Row:
-    return (row[0], payload, *row[2:-1], at)
-
-
 def readable_rows(
     rows: list[Row],
     times_as_integers: bool,
-    laid_out: Callable[[Row, bytes | str, Any], Row] = _as_read,
+    laid_out: Callable[[Row, bytes | str, Any], Row],
 ) -> list[Row]:
     """The chain's rows (audit_rows.ChainRepository) made checkable, a batch at a time: the
     payload (column 1) unpacked and, where the database keeps integer microseconds, the time
