@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from sqlmodel import Session, select
 
-from services.storage.audit_codes import KIND_CODES, ROLE_CODES
+from services.storage.audit_codes import KindCode, RoleCode
 from services.storage.audit_encoding import readable_rows
 from services.storage.audit_log import AuditRepository
 from services.storage.models import AuditEvent
@@ -21,8 +21,8 @@ from workflow.chain_check import INDEXED, ChainRow
 _PG_AT = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 # `kind` and `role` are stored as numbers (migration 0028) and compared with the payload as
 # names, read in Python as each row is rebuilt anyway rather than with a CASE in SQL.
-_KIND_NAME = {code: name for name, code in KIND_CODES.items()}.get
-_ROLE_NAME = {code: name for name, code in ROLE_CODES.items()}.get
+_KIND_NAME = KindCode.names.get
+_ROLE_NAME = RoleCode.names.get
 
 
 # The columns _as_chain_row takes apart, in ChainRow's order; were INDEXED ever to differ, every
