@@ -152,6 +152,40 @@ def test_a_batch_that_all_fires_takes_no_savepoint_and_one_that_fails_keeps_one_
     assert chain_of(app).ok
 
 
+def test_a_sweep_stopped_in_the_middle_of_a_batch_leaves_the_rest_pending_to_fire_once_later(
+    api: Api, app, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch claims its deadlines together; those it does not reach because the sweep was
+    told to stop are given back in the same transaction, and the next sweep fires them."""
+    cases = seed_granted_cases(
+        app.state.services.units, 6, "dua-2021", clock.now() - dt.timedelta(hours=1)
+    )
+    keeper = DeadlineKeeper(app.state.services, worker="test-keeper")
+    fire = keeper._fire
+    reached: list[int] = []
+
+    def stop_after_two(uow, deadline, now, case):  # type: ignore[no-untyped-def]
+        reached.append(deadline.case_id)
+        if len(reached) == 2:
+            keeper.stopping.set()  # as a shutdown would, while this step runs
+        return fire(uow, deadline, now, case)
+
+    monkeypatch.setattr(keeper, "_fire", stop_after_two)
+    assert keeper.sweep().fired == 2
+    with tables(app) as session:
+        left = session.exec(
+            select(Deadline).where(col(Deadline.case_id).in_(cases), Deadline.kind == "period_end")
+        ).all()
+    pending = {d.case_id for d in left if d.status == "pending"}
+    assert pending == set(cases) - set(reached)
+    assert all(d.fired_at is None and d.fired_by is None for d in left if d.case_id in pending)
+
+    keeper.stopping.clear()
+    assert keeper.sweep().fired == 4
+    assert end_period_events(app) == Counter(cases), "each exactly once"
+    assert chain_of(app).ok
+
+
 def test_a_deadline_that_keeps_failing_backs_off_then_waits_for_a_person(
     api: Api, app, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

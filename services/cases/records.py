@@ -50,23 +50,27 @@ def store_records(
     decision: Decision | None = None
     if transition is not None and (met := met_by(transition)):
         uow.tranches.release(case.id, met, now)
+    # A step's new deadlines go in one INSERT: a firing that opens a state schedules several.
+    uow.deadlines.schedule(
+        {
+            "case_id": case.id,
+            "programme_id": case.programme_id,
+            "call_code": case.call_code,
+            "kind": record.kind,
+            "fires": record.fires,
+            "due_at": record.due_at,
+            "time_zone": record.time_zone,
+            "rule": record.rule,
+            "created_at": now,
+            "programme_version": programme_version,
+        }
+        for record in records
+        if isinstance(record, DeadlineScheduled)
+    )
     for record in records:
         if isinstance(record, DeadlineScheduled):
-            uow.deadlines.schedule(
-                {
-                    "case_id": case.id,
-                    "programme_id": case.programme_id,
-                    "call_code": case.call_code,
-                    "kind": record.kind,
-                    "fires": record.fires,
-                    "due_at": record.due_at,
-                    "time_zone": record.time_zone,
-                    "rule": record.rule,
-                    "created_at": now,
-                    "programme_version": programme_version,
-                }
-            )
-        elif isinstance(record, DecisionProposed):
+            continue  # scheduled above
+        if isinstance(record, DecisionProposed):
             uow.finances.add(
                 Decision(
                     case_id=case.id,

@@ -151,12 +151,19 @@ class DeadlineKeeper:
             cases = uow.claims.cases_of(due, skip_locked=together)
             if together and due:
                 uow.claims.hold_head_and_wait_no_more()
-            for deadline in due:
-                if self.stopping.is_set():
-                    break  # the rest stay pending: nothing of theirs was done
+            held = [d for d in due if together and d.case_id is not None and d.case_id not in cases]
+            later += [d.id for d in held if d.id is not None]  # someone holds their cases
+            to_fire = [d for d in due if d not in held]
+            # One UPDATE claims the batch; a deadline whose step is undone, or not reached
+            # because the sweep stops, is given back in the same transaction.
+            claimed = uow.claims.claim(to_fire, self.clock.now(), self.worker)
+            for position, deadline in enumerate(to_fire):
                 assert deadline.id is not None
-                if together and deadline.case_id is not None and deadline.case_id not in cases:
-                    later.append(deadline.id)  # someone holds its case
+                if self.stopping.is_set():
+                    uow.claims.unclaim(to_fire[position:])  # nothing of theirs was done
+                    break
+                if deadline.id not in claimed:
+                    outcomes.append("raced")  # another scheduler claimed it after our read
                     continue
                 now = self.clock.now()
                 try:
@@ -178,8 +185,6 @@ class DeadlineKeeper:
     def _fire(
         self, uow: UnitOfWork, deadline: Deadline, now: dt.datetime, case: Case | None
     ) -> str:
-        if not uow.claims.claim(deadline, now, self.worker):
-            return "raced"  # another scheduler claimed it between our read and our update
         context = self.firing.context(deadline, now, self.clock.name, self.worker)
         outcome = self.firing.handle(uow, deadline, now, context, case)
         incidents.deadline_fired(uow, deadline, now)

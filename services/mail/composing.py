@@ -55,13 +55,18 @@ class Composer:
     def __init__(self, time_zone: str) -> None:
         self.zone = ZoneInfo(time_zone)
         # Text is not escaped (it is not markup); HTML is, so a title cannot inject markup.
+        # The templates ship with the release: no need to look at their files' times per mail.
         self.text = Environment(
-            loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False
+            loader=FileSystemLoader(TEMPLATES),
+            undefined=StrictUndefined,
+            autoescape=False,
+            auto_reload=False,
         )
         self.html = Environment(
             loader=FileSystemLoader(TEMPLATES),
             undefined=StrictUndefined,
             autoescape=select_autoescape(["html"]),
+            auto_reload=False,
         )
 
     def local(self, at: dt.datetime) -> str:

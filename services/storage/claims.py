@@ -4,6 +4,7 @@ need, and claiming each one exactly once."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
@@ -19,8 +20,21 @@ _DEADLINE: Table = Deadline.__table__  # type: ignore[attr-defined]
 # Built once: each firing sends them, and building one costs more than sending it.
 _CLAIM = (
     update(_DEADLINE)
-    .where(_DEADLINE.c.id == bindparam("deadline_id"), _DEADLINE.c.status == bindparam("was"))
+    .where(
+        _DEADLINE.c.id.in_(bindparam("ids", expanding=True)),
+        _DEADLINE.c.status.in_([DeadlineStatus.pending, DeadlineStatus.failing]),
+    )
     .values(status=DeadlineStatus.fired, fired_at=bindparam("now"), fired_by=bindparam("worker"))
+    .returning(_DEADLINE.c.id)
+)
+_UNCLAIM = (
+    update(_DEADLINE)
+    .where(_DEADLINE.c.id == bindparam("deadline_id"))
+    .values(
+        status=bindparam("was"),
+        fired_at=bindparam("old_fired_at"),
+        fired_by=bindparam("old_fired_by"),
+    )
 )
 _SETTLE = (
     update(_DEADLINE)
@@ -36,6 +50,8 @@ _SETTLE = (
 class ClaimRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # What each deadline claimed in this unit of work was before, to give it back.
+        self._before: dict[int, dict[str, Any]] = {}
 
     def due(self, now: dt.datetime, limit: int, only: int | None = None) -> list[Deadline]:
         """Up to `limit` deadlines to fire now, in one query: the due, oldest first, then those
@@ -87,21 +103,43 @@ class ClaimRepository:
         """Whether `error` is a lock given up on (PostgreSQL's lock_not_available)."""
         return getattr(getattr(error, "orig", None), "sqlstate", None) == "55P03"
 
-    def claim(self, deadline: Deadline, now: dt.datetime, worker: str) -> bool:
-        """Claim `deadline` for `worker`: a conditional update from the status it was read in,
-        so of two schedulers that read it, one claims it and the other is told False."""
-        claimed = self.session.connection().execute(
-            _CLAIM,
-            {"deadline_id": deadline.id, "was": deadline.status, "now": now, "worker": worker},
-        )
-        if claimed.rowcount != 1:
-            return False
-        if deadline.case_id is not None and deadline.id is not None:
-            no_longer_pending(self.session, deadline.case_id, deadline.id)
-        # The row says so already: the object in hand follows it without a second UPDATE.
+    def claim(self, deadlines: list[Deadline], now: dt.datetime, worker: str) -> set[int]:
+        """Claim `deadlines` for `worker` in one UPDATE, each only if it is still to fire, so of
+        two schedulers that read one, one claims it; answers the ids claimed. What is claimed
+        is pending no more for the steps that follow: a transition that cancels its case's
+        pending deadlines does not see it."""
+        ids = [d.id for d in deadlines if d.id is not None]
+        if not ids:
+            return set()
+        params = {"ids": ids, "now": now, "worker": worker}
+        claimed = set(self.session.connection().execute(_CLAIM, params).scalars())
         values = {"status": DeadlineStatus.fired, "fired_at": now, "fired_by": worker}
-        keep(self.session, deadline, values)
-        return True
+        for deadline in deadlines:
+            if deadline.id is None or deadline.id not in claimed:
+                continue
+            self._before[deadline.id] = {
+                "was": deadline.status,
+                "old_fired_at": deadline.fired_at,
+                "old_fired_by": deadline.fired_by,
+            }
+            if deadline.case_id is not None:
+                no_longer_pending(self.session, deadline.case_id, deadline.id)
+            # The row says so already: the object in hand follows it without reading it again.
+            keep(self.session, deadline, values)
+        return claimed
+
+    def unclaim(self, deadlines: list[Deadline]) -> None:
+        """Give claimed `deadlines` back as they were (their step was undone, or the sweep
+        stopped before their turn), in this transaction: whoever sweeps next takes them up."""
+        rows = [
+            {"deadline_id": d.id, **self._before.pop(d.id)}
+            for d in deadlines
+            if d.id in self._before
+        ]
+        if rows:
+            self.session.connection().execute(_UNCLAIM, rows)
+        for deadline in deadlines:
+            self.session.expire(deadline)
 
     def settle(
         self, deadline: Deadline, outcome: str, event_seq: int | None, status: str | None = None
@@ -124,6 +162,8 @@ class ClaimRepository:
         keep(self.session, deadline, values)
 
     def undone(self, deadline: Deadline) -> None:
-        """A step on `deadline` was undone: what the batch read with its case is read again."""
+        """A step on `deadline` was undone: the deadline is given back (`unclaim`), and what the
+        batch read with its case is read again."""
+        self.unclaim([deadline])
         if deadline.case_id is not None:
             forget_locked(self.session, deadline.case_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +48,9 @@ class DeadlineRepository:
     def save(self, deadline: Deadline) -> None:
         self.session.add(deadline)
 
-    def schedule(self, deadline: Mapping[str, Any]) -> None:
-        """Add a new deadline (the deadline table's columns), written at once."""
-        _DEADLINE.add(self.session, deadline)
+    def schedule(self, deadlines: Iterable[Mapping[str, Any]]) -> None:
+        """Add new deadlines (the deadline table's columns), written at once in one statement."""
+        _DEADLINE.add_many(self.session, deadlines)
 
     def round_exists(self, programme_id: int, call_code: str, kind: str) -> bool:
         query = select(Deadline.id).where(
