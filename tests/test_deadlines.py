@@ -6,10 +6,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from services.deadlines.keeper import DeadlineKeeper
+from services.storage.claims import _CLAIM
 from services.storage.keeping import Deadline
 from tests.support import Api, seed_granted_cases, tables
 from workflow.clock import SettableClock
@@ -322,3 +323,20 @@ def test_the_sweep_finds_due_deadlines_by_the_status_and_due_time_index(app) -> 
             assert "ix_deadline_status_due_at" in " ".join(str(row) for row in plan)
     with tables(app) as session:
         assert session.exec(select(Deadline)).all() is not None
+
+
+def test_a_batch_is_claimed_by_its_deadlines_ids_not_by_reading_every_pending_one(app) -> None:
+    """The claim as the keeper sends it, with a batch's worth of ids: were the status compared
+    as a plain column, SQLite would search the status index, reading every pending deadline."""
+    db = app.state.services.units.db
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL's planner looks a short list of ids up by the primary key")
+    sent: list[tuple[str, object]] = []
+    with db.engine.connect() as conn, conn.begin():
+        event.listen(conn, "before_cursor_execute", lambda *a: sent.append((a[2], a[3])))
+        params = {"ids": list(range(1, 26)), "now": dt.datetime.now(dt.UTC), "worker": "w"}
+        conn.execute(_CLAIM, params)
+        statement, values = sent[-1]
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values).all()  # type: ignore[arg-type]
+        conn.rollback()
+    assert "INTEGER PRIMARY KEY" in str(plan), plan

@@ -22,7 +22,9 @@ _CLAIM = (
     update(_DEADLINE)
     .where(
         _DEADLINE.c.id.in_(bindparam("ids", expanding=True)),
-        _DEADLINE.c.status.in_([DeadlineStatus.pending, DeadlineStatus.failing]),
+        # Compared as an expression, not the column: given a list of ids, SQLite would
+        # otherwise search the status index and read every pending deadline.
+        _DEADLINE.c.status.concat("").in_([DeadlineStatus.pending, DeadlineStatus.failing]),
     )
     .values(status=DeadlineStatus.fired, fired_at=bindparam("now"), fired_by=bindparam("worker"))
     .returning(_DEADLINE.c.id)
