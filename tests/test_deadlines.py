@@ -26,6 +26,10 @@ def keeper(app) -> DeadlineKeeper:
     return DeadlineKeeper(app.state.services, worker="test-scheduler")
 
 
+def when(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def deadlines_of(api: Api, case_id: int) -> dict[str, dict]:
     return {d["kind"]: d for d in api.get("caseworker", f"/cases/{case_id}/deadlines").json()}
 
@@ -340,3 +344,32 @@ def test_a_batch_is_claimed_by_its_deadlines_ids_not_by_reading_every_pending_on
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values).all()  # type: ignore[arg-type]
         conn.rollback()
     assert "INTEGER PRIMARY KEY" in str(plan), plan
+
+
+def test_each_deadline_of_a_batch_is_marked_fired_at_the_time_its_own_step_ran(
+    api: Api, app, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch is claimed at once, but each deadline says it fired when its step ran, as its
+    event does: a view of the case as of a moment between the two must not show it fired."""
+    cases = seed_granted_cases(
+        app.state.services.units, 3, "dua-2021", clock.now() - dt.timedelta(hours=1)
+    )
+    keeper = DeadlineKeeper(app.state.services, worker="test-keeper")
+    fire = keeper._fire
+
+    def a_second_a_step(uow, deadline, now, case):  # type: ignore[no-untyped-def]
+        try:
+            return fire(uow, deadline, now, case)
+        finally:
+            clock.advance(dt.timedelta(seconds=1))
+
+    monkeypatch.setattr(keeper, "_fire", a_second_a_step)
+    assert keeper.sweep().fired == 3
+    fired_at = set()
+    for case_id in cases:
+        deadline = deadlines_of(api, case_id)["period_end"]
+        event = next(e for e in api.history("auditor", case_id) if e["transition"] == "end_period")
+        ran_at = event["details"]["deadline"]["ran_at"]
+        assert when(deadline["fired_at"]) == when(ran_at), (deadline["fired_at"], ran_at)
+        fired_at.add(when(ran_at))
+    assert len(fired_at) == 3, "one step a second, each at its own time"

@@ -69,7 +69,7 @@ class DeadlineFiring:
         is the deadline's case if the caller has it locked already."""
         if deadline.kind in self.jobs:
             outcome = self.jobs[deadline.kind].fire(uow, deadline, now)
-            uow.claims.settle(deadline, outcome, deadline.event_seq)
+            uow.claims.settle(deadline, now, outcome, deadline.event_seq)
             return "fired"
         kind = self.lifecycle.deadlines.get(deadline.kind)
         if kind is None:
@@ -93,7 +93,7 @@ class DeadlineFiring:
             reason = f"{kind.fires} refused: {refused.detail}"
             return self._cancel(uow, deadline, now, reason, context)
         outcome = f"{kind.fires}: {result.firing.from_state} -> {result.firing.to_state}"
-        uow.claims.settle(deadline, outcome, result.event.seq)
+        uow.claims.settle(deadline, now, outcome, result.event.seq)
         return "fired"
 
     def context(
@@ -174,7 +174,7 @@ class DeadlineFiring:
             reason=subject,
             details={"deadline": context},
         )
-        uow.claims.settle(deadline, f"flagged: {subject}", event.seq)
+        uow.claims.settle(deadline, now, f"flagged: {subject}", event.seq)
         return "flagged"
 
     def _due_of_what_is_reminded(
@@ -212,5 +212,5 @@ class DeadlineFiring:
             reason=reason,
             details={"deadline": context},
         )
-        uow.claims.settle(deadline, reason, event.seq, DeadlineStatus.cancelled)
+        uow.claims.settle(deadline, now, reason, event.seq, DeadlineStatus.cancelled)
         return "cancelled"

@@ -43,6 +43,7 @@ _SETTLE = (
     .where(_DEADLINE.c.id == bindparam("deadline_id"))
     .values(
         status=bindparam("new_status"),
+        fired_at=bindparam("new_fired_at"),
         outcome=bindparam("new_outcome"),
         event_seq=bindparam("new_event_seq"),
     )
@@ -144,11 +145,20 @@ class ClaimRepository:
             self.session.expire(deadline)
 
     def settle(
-        self, deadline: Deadline, outcome: str, event_seq: int | None, status: str | None = None
+        self,
+        deadline: Deadline,
+        now: dt.datetime,
+        outcome: str,
+        event_seq: int | None,
+        status: str | None = None,
     ) -> None:
-        """Write what came of `deadline` (and its new `status`, if it has one) in one UPDATE."""
+        """Write what came of `deadline` at `now` (and its new `status`, if it has one) in one
+        UPDATE. `now` is its own step's time, which its event bears too: the batch's claim came
+        a little before, and a view of the case as of a moment in between must not show it
+        fired."""
         values = {
             "status": status or deadline.status,
+            "fired_at": now,
             "outcome": outcome,
             "event_seq": event_seq,
         }
@@ -157,6 +167,7 @@ class ClaimRepository:
             {
                 "deadline_id": deadline.id,
                 "new_status": values["status"],
+                "new_fired_at": now,
                 "new_outcome": outcome,
                 "new_event_seq": event_seq,
             },
