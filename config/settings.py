@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         description="How long one statement may run (or wait on a lock) before it is cancelled "
         "and the request answers 503.",
     )
+    database_wait_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="How long a request waits for a free database connection, or for its turn "
+        "to write (a worker's writers take turns, docs/AUDIT.md), before answering 503.",
+    )
     database_ping_after_idle_seconds: float = Field(
         default=1,
         ge=0,

@@ -90,6 +90,7 @@ def limits_of(settings: Settings) -> Limits:
         connect_seconds=settings.database_connect_timeout_seconds,
         statement_seconds=settings.database_statement_timeout_seconds,
         ping_after_idle_seconds=settings.database_ping_after_idle_seconds,
+        pool_seconds=settings.database_wait_seconds,
     )
 
 

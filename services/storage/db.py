@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
+
+from services.storage.writers import Writers
 
 _WRITE = "grantflow_write"
 _IDLE_SINCE = "grantflow_idle_since"
@@ -42,11 +41,15 @@ class Database:
         self.engine = create_engine(_driver_url(url), echo=echo, **options)
         # Connections for writing carry this option, which SQLite's "begin" hook reads.
         self._writer = self.engine.execution_options(**{_WRITE: True})
-        # SQLite has one writer at a time. Its lock is what keeps writes apart (BEGIN IMMEDIATE),
-        # in this process and any other; this gate only makes writers queue for it instead of
-        # polling it with growing sleeps, which costs most under load.
-        self._write_gate: Any = (
-            _WriterQueue(make_url(url).database) if self.is_sqlite else contextlib.nullcontext()
+        # Writers take turns in this process before they open a transaction (writers.py): on
+        # SQLite for its one write lock (BEGIN IMMEDIATE), in this process and any other, which
+        # they then need not poll with growing sleeps; on PostgreSQL for the audit chain's head,
+        # so that they wait here, not in the database holding a connection. A thread gives up
+        # waiting for its turn when it would give up waiting for a connection (a 503).
+        database = make_url(url).database
+        on_disk = self.is_sqlite and database not in (None, "", ":memory:")
+        self._write_gate = Writers(
+            f"{database}.writers" if on_disk else None, self.limits.pool_seconds
         )
         if self.is_sqlite:
             _tune_sqlite(self.engine)
@@ -63,6 +66,11 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def writers_waiting(self) -> int:
+        """How many of this process's threads wait for their turn to write."""
+        return self._write_gate.turns.waiting
 
     @property
     def shared(self) -> bool:
@@ -102,41 +110,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if isinstance(self._write_gate, _WriterQueue):
-            self._write_gate.close()
-
-
-class _WriterQueue:
-    """Where SQLite writers wait their turn: this process's threads on a lock, and processes
-    (several API workers, a scheduler) on a file lock beside the database, which the kernel
-    hands to the next waiter the moment it is let go. Re-entrant, as a write may nest."""
-
-    def __init__(self, database: str | None) -> None:
-        self._threads = threading.RLock()
-        self._depth = 0
-        on_disk = database not in (None, "", ":memory:")
-        self._path = f"{database}.writers" if on_disk else None
-        self._file: Any = None
-
-    def __enter__(self) -> None:
-        self._threads.acquire()
-        self._depth += 1
-        if self._depth == 1 and self._path is not None:
-            if self._file is None:
-                self._file = open(self._path, "ab")  # held open between writes
-            fcntl.flock(self._file, fcntl.LOCK_EX)
-
-    def __exit__(self, *_exc: object) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-        self._threads.release()
-
-    def close(self) -> None:
-        with self._threads:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+        self._write_gate.close()
 
 
 def _driver_url(url: str) -> str:
