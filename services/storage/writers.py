@@ -3,9 +3,10 @@
 Every audited write ends at the chain's one head (services/storage/audit_log.py), so writers
 take turns there whatever happens before. A writer that waits at the head holds a connection and
 an open transaction all the while, and with a worker's forty threads most of a busy database's
-transactions were doing just that (bench/RESULTS.md). Taking turns in the process first costs
-no rate, since a worker's threads share one interpreter lock anyway, keeps the line out of the
-database, and lets reads, which take no turn, go by. On SQLite, whose writers take turns for its
+transactions were doing just that (bench/RESULTS.md). Taking turns in the process first keeps
+the line out of the database and lets reads, which take no turn, go by; it cost no rate where
+measured, since a worker's threads share one interpreter lock anyway. (Against a database far
+away, a worker's writes no longer overlap their round trips: more workers make up for that.) On SQLite, whose writers take turns for its
 one write lock anyway, the line also spans processes (a file lock beside the database).
 """
 
