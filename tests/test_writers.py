@@ -5,9 +5,10 @@ themselves; on PostgreSQL the line is kept out of the database."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -112,10 +113,17 @@ def _backends_in_a_transaction(url: str) -> int:
         admin.dispose()
 
 
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The test's database as one process opens it, patient enough never to give up here."""
+    database = Database(database_url, limits=Limits(pool_seconds=PATIENT))
+    yield database
+    database.dispose()
+
+
 def test_a_second_writer_of_a_process_waits_for_its_turn_without_opening_a_transaction(
-    database_url: str,
+    db: Database, database_url: str
 ) -> None:
-    db = Database(database_url, limits=Limits(pool_seconds=PATIENT))
     order: list[str] = []
 
     def second() -> None:
@@ -123,18 +131,15 @@ def test_a_second_writer_of_a_process_waits_for_its_turn_without_opening_a_trans
             session.connection().execute(text(HOLD_THE_HEAD))
             order.append("second")
 
-    try:
-        with db.session(write=True) as session:
-            session.connection().execute(text(HOLD_THE_HEAD))
-            waiter = in_thread(second)
-            until(lambda: db.writers_waiting == 1)
-            if not db.is_sqlite:
-                assert _backends_in_a_transaction(database_url) == 1
-            order.append("first")
-        waiter.join(PATIENT)
-        assert order == ["first", "second"]
-    finally:
-        db.dispose()
+    with db.session(write=True) as session:
+        session.connection().execute(text(HOLD_THE_HEAD))
+        waiter = in_thread(second)
+        until(lambda: db.writers_waiting == 1)
+        if not db.is_sqlite:
+            assert _backends_in_a_transaction(database_url) == 1
+        order.append("first")
+    waiter.join(PATIENT)
+    assert order == ["first", "second"]
 
 
 def test_a_transition_that_gets_no_turn_in_time_answers_503_and_changes_nothing(
@@ -166,9 +171,8 @@ def test_a_transition_that_gets_no_turn_in_time_answers_503_and_changes_nothing(
 
 
 def test_a_reader_goes_by_while_a_writer_of_the_same_process_holds_its_turn(
-    database_url: str,
+    db: Database,
 ) -> None:
-    db = Database(database_url, limits=Limits(pool_seconds=PATIENT))
     read: list[int] = []
 
     def reader() -> None:
@@ -177,10 +181,7 @@ def test_a_reader_goes_by_while_a_writer_of_the_same_process_holds_its_turn(
                 session.connection().execute(text("SELECT count(*) FROM audit_head")).scalar_one()
             )
 
-    try:
-        with db.session(write=True) as session:
-            session.connection().execute(text(HOLD_THE_HEAD))
-            in_thread(reader).join(PATIENT)
-            assert read == [1]  # read while the writer still holds its turn
-    finally:
-        db.dispose()
+    with db.session(write=True) as session:
+        session.connection().execute(text(HOLD_THE_HEAD))
+        in_thread(reader).join(PATIENT)
+        assert read == [1]  # read while the writer still holds its turn
