@@ -25,7 +25,7 @@ class Turns:
     the thread that lets go take it straight back, so a busy deadline keeper could shut a
     worker's requests out for a whole sweep); a waiter gives up after `wait_seconds`."""
 
-    def __init__(self, wait_seconds: float | None) -> None:
+    def __init__(self, wait_seconds: float) -> None:
         self.wait_seconds = wait_seconds
         self._lock = threading.Lock()
         self._holder: int | None = None
@@ -82,7 +82,7 @@ class Writers:
     """The line a database's writers join in this process (and, with `lock_file`, across the
     processes that open the same SQLite file, in the order the kernel hands its lock on)."""
 
-    def __init__(self, lock_file: str | None, wait_seconds: float | None) -> None:
+    def __init__(self, lock_file: str | None, wait_seconds: float) -> None:
         self.turns = Turns(wait_seconds)
         self._path = lock_file
         self._file: Any = None
